@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { parseCliArguments, usage, UsageError, type CliCommand } from './cli-arguments.js';
+import { consumeCommand } from './commands/consume-command.js';
+import { exitCodes } from './commands/exit-codes.js';
+import { logsCommand } from './commands/logs-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
+import { ConfigError } from './config/config-error.js';
+import type { AppConfig } from './config/config-schema.js';
+import { loadConfig } from './config/load-config.js';
+import { createLogger } from './logging/create-logger.js';
+
+function parseCommand(args: string[]): CliCommand | number {
+  try {
+    return parseCliArguments(args);
+  } catch (error) {
+    // parseArgs throws TypeErrors with a code for unknown options; both are the caller's slip.
+    const isUsage = error instanceof UsageError || (error instanceof TypeError && 'code' in error);
+    if (!isUsage) throw error;
+    process.stderr.write(`todo-history: ${error.message}\n\n${usage}\n`);
+    return exitCodes.usage;
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const command = parseCommand(args);
+  if (typeof command === 'number') return command;
+  if (command.name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return exitCodes.ok;
+  }
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').fatal({ problems: error.problems }, error.message);
+    return exitCodes.config;
+  }
+  const logger = createLogger(config.log.level);
+  switch (command.name) {
+    case 'consume':
+      return consumeCommand(config, logger);
+    case 'migrate':
+      return migrateCommand(command.action, config, logger);
+    case 'logs':
+      return logsCommand(command.query, command.options, config, logger);
+  }
+}
+
+// Exit explicitly: a stopped kafkajs client can leave timers behind that would keep the process alive.
+process.exit(await main(process.argv.slice(2)));

@@ -1,0 +1,54 @@
+import convict from 'convict';
+
+const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function parseInteger(value: string): number | string {
+  return /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+/** Formats for the config schema; each coerces an environment string, then validates the value. */
+export const configFormats: Record<string, convict.Format> = {
+  'broker-list': {
+    coerce: (value: string) => value.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    validate(value: unknown) {
+      if (!Array.isArray(value) || value.length === 0 || !value.every((b) => typeof b === 'string' && hostPort.test(b))) {
+        throw new Error('must be a comma-separated list of host:port');
+      }
+    },
+  },
+  'boolean-flag': {
+    coerce: (value: string) => ({ true: true, false: false })[value.trim().toLowerCase()] ?? value,
+    validate(value: unknown) {
+      if (typeof value !== 'boolean') throw new Error('must be true or false');
+    },
+  },
+  'bounded-int': {
+    coerce: parseInteger,
+    validate(value: unknown, schema: convict.SchemaObj) {
+      const { min, max } = schema as convict.SchemaObj & { min: number; max: number };
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        throw new Error(`must be an integer from ${min} to ${max}`);
+      }
+    },
+  },
+  'non-empty-string': {
+    validate(value: unknown) {
+      if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string');
+    },
+  },
+  'topic-name': {
+    validate(value: unknown) {
+      if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+        throw new Error('must be a Kafka topic name: 1 to 249 characters of A-Z a-z 0-9 . _ -');
+      }
+    },
+  },
+  'postgres-url': {
+    validate(value: unknown) {
+      const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+      if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || url.hostname === '' || url.pathname.length < 2) {
+        throw new Error('must be a URL of the form postgres://user@host:port/database');
+      }
+    },
+  },
+};

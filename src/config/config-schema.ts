@@ -1,0 +1,255 @@
+import type { Schema } from 'convict';
+
+/** Every setting of the service. Each key is read from the environment variable named by `env`. */
+export interface AppConfig {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topic: string;
+    groupId: string;
+    dlqTopic: string;
+    fromBeginning: boolean;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    maxBytesPerPartition: number;
+    partitionsConsumedConcurrently: number;
+    ssl: { enabled: boolean; caFile: string; rejectUnauthorized: boolean };
+    sasl: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  };
+  database: {
+    url: string;
+    password: string;
+    sslMode: DatabaseSslMode;
+    sslCaFile: string;
+    poolSize: number;
+    insertChunkRows: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
+  retry: { initialDelayMs: number; maxDelayMs: number };
+  shutdown: { graceMs: number };
+  log: { level: LogLevel };
+}
+
+export const kafkaSaslMechanisms = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof kafkaSaslMechanisms)[number];
+
+export const databaseSslModes = ['disable', 'require', 'verify-full'] as const;
+export type DatabaseSslMode = (typeof databaseSslModes)[number];
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * The convict schema. It is the one source of truth for environment variable names: the Helm chart's
+ * checks read it too, so the chart and the app cannot drift apart.
+ */
+export const configSchema: Schema<AppConfig> = {
+  kafka: {
+    brokers: {
+      doc: 'Kafka bootstrap brokers, comma-separated host:port.',
+      format: 'broker-list',
+      default: ['localhost:9092'],
+      env: 'KAFKA_BROKERS',
+    },
+    clientId: {
+      doc: 'Client id this service reports to Kafka.',
+      format: 'non-empty-string',
+      default: 'todo-history',
+      env: 'KAFKA_CLIENT_ID',
+    },
+    topic: {
+      doc: 'Topic the todo application publishes its events to.',
+      format: 'topic-name',
+      default: 'todo-history-events',
+      env: 'KAFKA_TOPIC',
+    },
+    groupId: {
+      doc: 'Consumer group; the default is the Go consumer\'s, so this service takes over its committed offsets.',
+      format: 'non-empty-string',
+      default: 'todo-consumer-group-go',
+      env: 'KAFKA_GROUP_ID',
+    },
+    dlqTopic: {
+      doc: 'Dead-letter topic that receives messages which cannot be stored, with the reason in headers.',
+      format: 'topic-name',
+      default: 'todo-history-events.dlq',
+      env: 'KAFKA_DLQ_TOPIC',
+    },
+    fromBeginning: {
+      doc: 'Where a group with no committed offset starts: true reads the whole topic, false only new events.',
+      format: 'boolean-flag',
+      default: true,
+      env: 'KAFKA_FROM_BEGINNING',
+    },
+    sessionTimeoutMs: {
+      doc: 'Consumer group session timeout in milliseconds.',
+      format: 'bounded-int',
+      min: 6_000,
+      max: 300_000,
+      default: 30_000,
+      env: 'KAFKA_SESSION_TIMEOUT_MS',
+    },
+    heartbeatIntervalMs: {
+      doc: 'Consumer group heartbeat interval in milliseconds (well below the session timeout).',
+      format: 'bounded-int',
+      min: 100,
+      max: 60_000,
+      default: 3_000,
+      env: 'KAFKA_HEARTBEAT_INTERVAL_MS',
+    },
+    maxBytesPerPartition: {
+      doc: 'Most bytes fetched from one partition per request; bounds the size of a batch.',
+      format: 'bounded-int',
+      min: 1_024,
+      max: 64 * 1_048_576,
+      default: 1_048_576,
+      env: 'KAFKA_MAX_BYTES_PER_PARTITION',
+    },
+    partitionsConsumedConcurrently: {
+      doc: 'How many partitions one replica writes at the same time (each uses one database connection).',
+      format: 'bounded-int',
+      min: 1,
+      max: 64,
+      default: 3,
+      env: 'KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY',
+    },
+    ssl: {
+      enabled: {
+        doc: 'Connect to Kafka over TLS.',
+        format: 'boolean-flag',
+        default: false,
+        env: 'KAFKA_SSL_ENABLED',
+      },
+      caFile: {
+        doc: 'PEM file with the CA that signed the brokers\' certificates; empty uses the system CAs.',
+        format: String,
+        default: '',
+        env: 'KAFKA_SSL_CA_FILE',
+      },
+      rejectUnauthorized: {
+        doc: 'Reject broker certificates that do not verify.',
+        format: 'boolean-flag',
+        default: true,
+        env: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+      },
+    },
+    sasl: {
+      mechanism: {
+        doc: 'SASL mechanism for Kafka, or none.',
+        format: [...kafkaSaslMechanisms],
+        default: 'none',
+        env: 'KAFKA_SASL_MECHANISM',
+      },
+      username: {
+        doc: 'SASL user name (required unless the mechanism is none).',
+        format: String,
+        default: '',
+        env: 'KAFKA_SASL_USERNAME',
+      },
+      password: {
+        doc: 'SASL password (required unless the mechanism is none); or a file named by KAFKA_SASL_PASSWORD_FILE.',
+        format: String,
+        default: '',
+        env: 'KAFKA_SASL_PASSWORD',
+        sensitive: true,
+      },
+    },
+  },
+  database: {
+    url: {
+      doc: 'PostgreSQL connection URL; or a file named by DATABASE_URL_FILE.',
+      format: 'postgres-url',
+      default: 'postgres://postgres@localhost:5432/todo_history',
+      env: 'DATABASE_URL',
+      sensitive: true,
+    },
+    password: {
+      doc: 'PostgreSQL password, overriding any in the URL; or a file named by DATABASE_PASSWORD_FILE.',
+      format: String,
+      default: '',
+      env: 'DATABASE_PASSWORD',
+      sensitive: true,
+    },
+    sslMode: {
+      doc: 'TLS to PostgreSQL: disable, require (encrypt, no verification) or verify-full.',
+      format: [...databaseSslModes],
+      default: 'disable',
+      env: 'DATABASE_SSL_MODE',
+    },
+    sslCaFile: {
+      doc: 'PEM file with the CA of the PostgreSQL server, for verify-full; empty uses the system CAs.',
+      format: String,
+      default: '',
+      env: 'DATABASE_SSL_CA_FILE',
+    },
+    poolSize: {
+      doc: 'Most connections in the pool; at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY.',
+      format: 'bounded-int',
+      min: 1,
+      max: 200,
+      default: 5,
+      env: 'DATABASE_POOL_SIZE',
+    },
+    insertChunkRows: {
+      doc: 'Most rows in one INSERT statement; a batch larger than this is written in several, in one transaction.',
+      format: 'bounded-int',
+      min: 1,
+      max: 100_000,
+      default: 5_000,
+      env: 'DATABASE_INSERT_CHUNK_ROWS',
+    },
+    connectTimeoutMs: {
+      doc: 'How long to wait for a new database connection, in milliseconds.',
+      format: 'bounded-int',
+      min: 100,
+      max: 120_000,
+      default: 5_000,
+      env: 'DATABASE_CONNECT_TIMEOUT_MS',
+    },
+    statementTimeoutMs: {
+      doc: 'Server-side timeout of one statement, in milliseconds.',
+      format: 'bounded-int',
+      min: 100,
+      max: 3_600_000,
+      default: 30_000,
+      env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    },
+  },
+  retry: {
+    initialDelayMs: {
+      doc: 'First wait before a failed database write or dead-letter publish is retried, in milliseconds; it doubles per failure.',
+      format: 'bounded-int',
+      min: 10,
+      max: 600_000,
+      default: 2_000,
+      env: 'RETRY_INITIAL_DELAY_MS',
+    },
+    maxDelayMs: {
+      doc: 'Longest wait between retries, in milliseconds.',
+      format: 'bounded-int',
+      min: 10,
+      max: 3_600_000,
+      default: 60_000,
+      env: 'RETRY_MAX_DELAY_MS',
+    },
+  },
+  shutdown: {
+    graceMs: {
+      doc: 'On SIGTERM, how long the batch in flight may take to finish before the process exits anyway, in milliseconds; keep it below the pod\'s terminationGracePeriodSeconds.',
+      format: 'bounded-int',
+      min: 1_000,
+      max: 600_000,
+      default: 20_000,
+      env: 'SHUTDOWN_GRACE_MS',
+    },
+  },
+  log: {
+    level: {
+      doc: 'Least severe log level written.',
+      format: [...logLevels],
+      default: 'info',
+      env: 'LOG_LEVEL',
+    },
+  },
+};

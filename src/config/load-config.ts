@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { ConfigError } from './config-error.js';
+import { configFormats } from './config-formats.js';
+import { configKeys, type ConfigKey } from './config-keys.js';
+import { configSchema, type AppConfig } from './config-schema.js';
+
+convict.addFormats(configFormats);
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads `<env>_FILE` for every secret setting, the way a mounted Kubernetes Secret is consumed. */
+function readSecretFiles(env: Environment, problems: string[]): Record<string, string | undefined> {
+  const resolved: Record<string, string | undefined> = { ...env };
+  for (const { key, env: name, sensitive } of configKeys) {
+    const file = env[`${name}_FILE`];
+    if (!sensitive || file === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${key} (${name}, ${name}_FILE): set only one of them`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+      problems.push(`${key} (${name}_FILE): cannot read ${file}: ${reason}`);
+    }
+  }
+  return resolved;
+}
+
+function describe(key: ConfigKey | undefined, line: string): string {
+  return key === undefined ? line : line.replace(`${key.key}:`, `${key.key} (${key.env}):`);
+}
+
+/** Convict reports all invalid keys at once, one per line, each starting with the dotted key. */
+function validationProblems(config: convict.Config<AppConfig>): string[] {
+  try {
+    config.validate({ allowed: 'strict' });
+    return [];
+  } catch (error) {
+    const lines = (error instanceof Error ? error.message : String(error)).split('\n');
+    return lines.map((line) => describe(configKeys.find((k) => line.startsWith(`${k.key}:`)), line));
+  }
+}
+
+function crossFieldProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  const { sasl } = config.kafka;
+  if (sasl.mechanism !== 'none') {
+    if (sasl.username === '') problems.push(`kafka.sasl.username (KAFKA_SASL_USERNAME): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
+    if (sasl.password === '') problems.push(`kafka.sasl.password (KAFKA_SASL_PASSWORD): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
+  }
+  if (config.database.poolSize < config.kafka.partitionsConsumedConcurrently) {
+    problems.push('database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY');
+  }
+  return problems;
+}
+
+/**
+ * Loads and validates the whole configuration from the environment.
+ * @throws ConfigError naming every bad key, before anything connects anywhere.
+ */
+export function loadConfig(env: Environment): AppConfig {
+  const problems: string[] = [];
+  const config = convict(configSchema, { env: readSecretFiles(env, problems), args: [] });
+  problems.push(...validationProblems(config));
+  if (problems.length === 0) problems.push(...crossFieldProblems(config.getProperties()));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config.getProperties();
+}

@@ -1,0 +1,136 @@
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config-schema.js';
+import type { Database } from '../db/database.js';
+import { writeEventLogs } from '../db/event-log-writer.js';
+import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
+import { createDeadLetterPublisher } from '../kafka/dead-letter-publisher.js';
+import { backoffDelay } from './retry-backoff.js';
+import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
+
+function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+/**
+ * The consumer group member: fetches batches, stores them, and commits a batch's offsets only after its
+ * rows are committed and its dead letters acknowledged. A failed batch pauses its partition and is
+ * fetched again after a backoff, so the member keeps heartbeating and stays in its group meanwhile.
+ */
+export class EventLogConsumer {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly sinks: BatchSinks;
+  private readonly failures = new Map<number, number>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    db: Kysely<Database>,
+    private readonly config: AppConfig,
+    private readonly logger: Logger,
+  ) {
+    const { kafka: kafkaConfig } = config;
+    this.consumer = kafka.consumer({
+      groupId: kafkaConfig.groupId,
+      sessionTimeout: kafkaConfig.sessionTimeoutMs,
+      heartbeatInterval: kafkaConfig.heartbeatIntervalMs,
+      maxBytesPerPartition: kafkaConfig.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+    });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.sinks = {
+      writeRows: (rows) => writeEventLogs(db, rows, config.database.insertChunkRows),
+      publishDeadLetters: createDeadLetterPublisher(this.producer, kafkaConfig.dlqTopic, kafkaConfig.groupId),
+    };
+  }
+
+  /** Joins the group and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    const { topic, dlqTopic, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await assertTopicsExist(admin, [topic, dlqTopic]);
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [topic], fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /** Calls `listener` when kafkajs gives up on the consumer, with a crash it will not restart from. */
+  onFatalError(listener: (error: Error) => void): void {
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) listener(payload.error);
+    });
+  }
+
+  /** Leaves the group after the batch in flight is stored and committed, then closes the producer. */
+  async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async handleBatch({ batch, isStale, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    const first = messages[0];
+    const last = messages[messages.length - 1];
+    if (first === undefined || last === undefined || isStale()) return;
+    const started = performance.now();
+    let outcome: BatchOutcome;
+    try {
+      outcome = await storeBatch(batch, this.sinks, this.logger);
+    } catch (error) {
+      this.retryLater(topic, partition, first.offset, error);
+      return;
+    }
+    this.failures.delete(partition);
+    if (isStale()) {
+      // The rows are stored; the partition's new owner reads them again and skips them as duplicates.
+      this.logger.warn({ topic, partition }, 'partition was reassigned while its batch was stored; not committing');
+      return;
+    }
+    await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.offset) }]);
+    resolveOffset(last.offset);
+    await heartbeat();
+    this.logger.info(
+      {
+        topic,
+        partition,
+        firstOffset: first.offset,
+        lastOffset: last.offset,
+        messages: outcome.messages,
+        rowsWritten: outcome.inserted,
+        duplicates: outcome.duplicates,
+        deadLettered: outcome.deadLetters.length,
+        ms: Math.round(performance.now() - started),
+      },
+      'batch stored',
+    );
+  }
+
+  private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {
+    const failures = (this.failures.get(partition) ?? 0) + 1;
+    this.failures.set(partition, failures);
+    const delayMs = backoffDelay(failures, this.config.retry.initialDelayMs, this.config.retry.maxDelayMs);
+    this.logger.error({ err: error, topic, partition, fromOffset, failures, retryInMs: delayMs }, 'storing batch failed; partition paused until the retry');
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.consumer.seek({ topic, partition, offset: fromOffset });
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    this.resumeTimers.add(timer);
+  }
+}

@@ -1,0 +1,29 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** `todo_event_logs`: the Go service's columns plus the Kafka coordinates that make storage exactly-once. */
+export interface TodoEventLogsTable {
+  id: Generated<number>;
+  /** Written as RFC 3339 text so PostgreSQL keeps microseconds; read back as a Date. */
+  timestamp: ColumnType<Date, string, string>;
+  event_type: string;
+  entity: string;
+  entity_id: string;
+  group_id: string | null;
+  group_name: string | null;
+  task_id: string | null;
+  task_name: string | null;
+  changes: string | null;
+  user_name: string | null;
+  workspace: string | null;
+  event_data: ColumnType<unknown, string | null, string | null> | null;
+  /** Null only on rows the Go service stored before this service took over. */
+  kafka_topic: string | null;
+  kafka_partition: number | null;
+  /** bigint: pg returns it as a string to keep all 64 bits. */
+  kafka_offset: ColumnType<string | null, string, string>;
+}
+
+/** The schema as Kysely sees it. */
+export interface Database {
+  todo_event_logs: TodoEventLogsTable;
+}

@@ -1,0 +1,23 @@
+/** Why a message cannot be stored; the stable code travels in the dead-letter headers. */
+export type RejectionCode =
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'missing_field'
+  | 'wrong_type'
+  | 'value_too_long'
+  | 'nul_character'
+  | 'invalid_timestamp'
+  | 'database_rejected';
+
+/** A message that is the producer's fault: it will never store, so it goes to the dead-letter topic. */
+export class EventRejection extends Error {
+  readonly retryable = false;
+
+  constructor(
+    readonly code: RejectionCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EventRejection';
+  }
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as kafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config-schema.js';
+
+function sasl(config: AppConfig['kafka']['sasl']): SASLOptions | undefined {
+  const { mechanism, username, password } = config;
+  return mechanism === 'none' ? undefined : { mechanism, username, password };
+}
+
+function ssl(config: AppConfig['kafka']['ssl']): { ca?: string[]; rejectUnauthorized: boolean } | false {
+  if (!config.enabled) return false;
+  return config.caFile === ''
+    ? { rejectUnauthorized: config.rejectUnauthorized }
+    : { ca: [readFileSync(config.caFile, 'utf8')], rejectUnauthorized: config.rejectUnauthorized };
+}
+
+const pinoLevels = {
+  [kafkaLogLevel.NOTHING]: 'silent',
+  [kafkaLogLevel.ERROR]: 'error',
+  [kafkaLogLevel.WARN]: 'warn',
+  [kafkaLogLevel.INFO]: 'info',
+  [kafkaLogLevel.DEBUG]: 'debug',
+} as const;
+
+/** kafkajs logs through our pino logger, as JSON lines like everything else. */
+function logCreator(logger: Logger) {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+      const pinoLevel = pinoLevels[level];
+      if (pinoLevel !== 'silent') kafkaLogger[pinoLevel](fields, message);
+    };
+}
+
+/** A kafkajs client from the config: brokers, TLS and SASL. */
+export function createKafka(config: AppConfig['kafka'], logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    ssl: ssl(config.ssl),
+    sasl: sasl(config.sasl),
+    // kafkajs logs every rebalance and retry at info; warn keeps one line per batch readable.
+    logLevel: kafkaLogLevel.WARN,
+    logCreator: logCreator(logger),
+  });
+}
