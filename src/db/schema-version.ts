@@ -19,9 +19,9 @@ export class SchemaVersionError extends Error {
 
 /** The name of the last applied migration, or null when none has run. */
 export async function currentSchemaVersion<DB>(db: Kysely<DB>): Promise<string | null> {
-  const { rows } = await sql<{ name: string | null }>`
-    SELECT CASE WHEN to_regclass('kysely_migration') IS NULL THEN NULL
-      ELSE (SELECT max(name) FROM kysely_migration) END AS name`.execute(db);
+  const table = await sql<{ exists: boolean }>`SELECT to_regclass('kysely_migration') IS NOT NULL AS exists`.execute(db);
+  if (table.rows[0]?.exists !== true) return null;
+  const { rows } = await sql<{ name: string | null }>`SELECT max(name) AS name FROM kysely_migration`.execute(db);
   return rows[0]?.name ?? null;
 }
 

@@ -9,6 +9,6 @@ export function createLogger(level: LogLevel): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     // Defence in depth: secrets are redacted before logging, and these paths never print even by mistake.
-    redact: { paths: ['password', '*.password', '*.*.password', 'config.database.url'], censor: '[redacted]' },
+    redact: { paths: ['password', '*.password', '*.*.password', '*.*.*.password'], censor: '[redacted]' },
   });
 }

@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled CLI, exactly what the container image runs. */
+export const cliPath = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** A `todo-history` process with its output collected. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Parsed JSON log lines written so far. */
+  logLines(): Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+export function startCli(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, ['--enable-source-maps', cliPath, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    logLines: () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    exited,
+  };
+}
+
+/** Runs a CLI command to its end. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const cli = startCli(args, env);
+  const code = await cli.exited;
+  return { code, output: cli.output() };
+}
