@@ -1,11 +1,42 @@
+import type { Server } from 'node:http';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import { redactConfig } from '../config/redact-config.js';
+import { ConsumerHealth, type ProbeResult } from '../consumer/consumer-health.js';
 import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
-import { assertSchemaVersion } from '../db/schema-version.js';
+import type { Database } from '../db/database.js';
+import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
+import { startHealthServer } from '../http/health-server.js';
 import { createKafka } from '../kafka/create-kafka.js';
+import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
 import { exitCodes } from './exit-codes.js';
+
+const readinessQueryTimeoutMs = 2_000;
+
+/** Ready: a member of the group, and the database answers with the schema this build expects. */
+async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
+  if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${readinessQueryTimeoutMs} ms`)), readinessQueryTimeoutMs);
+  });
+  try {
+    const version = await Promise.race([currentSchemaVersion(db), timeout]);
+    return version === expectedSchemaVersion
+      ? { ok: true, reason: 'ok' }
+      : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
+  } catch (error) {
+    return { ok: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
 
 /**
  * Runs the consumer until SIGTERM or SIGINT. The first signal stops fetching, lets the batch in flight
@@ -22,7 +53,14 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
     await db.destroy();
     return exitCodes.failure;
   }
-  const consumer = new EventLogConsumer(createKafka(config.kafka, logger), db, config, logger);
+  const metrics = createConsumerMetrics();
+  const health = new ConsumerHealth(config.health.stallTimeoutMs, Date.now());
+  const consumer = new EventLogConsumer(createKafka(config.kafka, logger), db, config, logger, { metrics, health, now: Date.now });
+  const server = await startHealthServer(
+    config.http.port,
+    { live: () => health.liveness(Date.now()), ready: () => readiness(health, db) },
+    metrics.registry,
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -41,6 +79,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
       try {
         await consumer.stop();
         await db.destroy();
+        await closeServer(server);
         logger.info('consumer stopped');
         resolve(exitCode);
       } catch (error) {
@@ -57,7 +96,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
       void stop(exitCodes.failure, 'consumer crashed');
     });
     consumer.start().then(
-      () => logger.info('consumer running'),
+      () => logger.info({ port: config.http.port }, 'consumer running; probes and metrics served over HTTP'),
       (error: unknown) => {
         logger.fatal({ err: error }, 'cannot start');
         void stop(exitCodes.failure, 'start failed');

@@ -28,6 +28,8 @@ export interface AppConfig {
   };
   retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { graceMs: number };
+  http: { port: number };
+  health: { stallTimeoutMs: number; lagPollIntervalMs: number };
   log: { level: LogLevel };
 }
 
@@ -242,6 +244,34 @@ export const configSchema: Schema<AppConfig> = {
       max: 600_000,
       default: 20_000,
       env: 'SHUTDOWN_GRACE_MS',
+    },
+  },
+  http: {
+    port: {
+      doc: 'Port of the HTTP server that answers /livez, /readyz and /metrics.',
+      format: 'bounded-int',
+      min: 1,
+      max: 65_535,
+      default: 8_080,
+      env: 'HTTP_PORT',
+    },
+  },
+  health: {
+    stallTimeoutMs: {
+      doc: '/livez fails when partitions have unread events and no batch was stored for this long (outside a database backoff), in milliseconds.',
+      format: 'bounded-int',
+      min: 1_000,
+      max: 3_600_000,
+      default: 120_000,
+      env: 'LIVENESS_STALL_TIMEOUT_MS',
+    },
+    lagPollIntervalMs: {
+      doc: 'How often the consumer lag of the assigned partitions is measured, in milliseconds.',
+      format: 'bounded-int',
+      min: 500,
+      max: 600_000,
+      default: 10_000,
+      env: 'LAG_POLL_INTERVAL_MS',
     },
   },
   log: {

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
@@ -6,11 +6,21 @@ import type { Database } from '../db/database.js';
 import { writeEventLogs } from '../db/event-log-writer.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher } from '../kafka/dead-letter-publisher.js';
+import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
+import type { ConsumerHealth } from './consumer-health.js';
+import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from './retry-backoff.js';
 import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
 
 function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();
+}
+
+/** Where the consumer reports what it does. */
+export interface ConsumerObservers {
+  metrics: ConsumerMetrics;
+  health: ConsumerHealth;
+  now(): number;
 }
 
 /**
@@ -21,15 +31,19 @@ function nextOffset(offset: string): string {
 export class EventLogConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly admin: Admin;
   private readonly sinks: BatchSinks;
   private readonly failures = new Map<number, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private assignedPartitions: readonly number[] = [];
+  private stopLagPoller: (() => void) | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     db: Kysely<Database>,
     private readonly config: AppConfig,
     private readonly logger: Logger,
+    private readonly observers: ConsumerObservers,
   ) {
     const { kafka: kafkaConfig } = config;
     this.consumer = kafka.consumer({
@@ -40,22 +54,19 @@ export class EventLogConsumer {
       allowAutoTopicCreation: false,
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.admin = kafka.admin();
     this.sinks = {
       writeRows: (rows) => writeEventLogs(db, rows, config.database.insertChunkRows),
       publishDeadLetters: createDeadLetterPublisher(this.producer, kafkaConfig.dlqTopic, kafkaConfig.groupId),
     };
+    this.observeGroupMembership();
   }
 
   /** Joins the group and starts consuming; resolves once the consumer runs. */
   async start(): Promise<void> {
-    const { topic, dlqTopic, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await assertTopicsExist(admin, [topic, dlqTopic]);
-    } finally {
-      await admin.disconnect();
-    }
+    const { topic, dlqTopic, groupId, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
+    await this.admin.connect();
+    await assertTopicsExist(this.admin, [topic, dlqTopic]);
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning });
@@ -64,6 +75,15 @@ export class EventLogConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.stopLagPoller = startLagPoller({
+      admin: this.admin,
+      topic,
+      groupId,
+      intervalMs: this.config.health.lagPollIntervalMs,
+      assignedPartitions: () => this.assignedPartitions,
+      onLag: (partition, lag) => this.recordLag(partition, lag),
+      logger: this.logger,
     });
   }
 
@@ -74,12 +94,46 @@ export class EventLogConsumer {
     });
   }
 
-  /** Leaves the group after the batch in flight is stored and committed, then closes the producer. */
+  /** Leaves the group after the batch in flight is stored and committed, then closes the clients. */
   async stop(): Promise<void> {
+    this.stopLagPoller?.();
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  private observeGroupMembership(): void {
+    const { health, metrics } = this.observers;
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
+      metrics.consumerLag.reset();
+      health.joined(this.assignedPartitions);
+      this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
+    });
+    this.consumer.on(events.REBALANCING, () => health.leftGroup());
+    this.consumer.on(events.STOP, () => health.leftGroup());
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      if (payload.restart) health.leftGroup();
+      else health.crashed(payload.error.message);
+    });
+  }
+
+  private recordLag(partition: number, lag: number): void {
+    this.observers.metrics.consumerLag.set({ partition: String(partition) }, lag);
+    this.observers.health.lagObserved(partition, lag, this.observers.now());
+  }
+
+  private recordBatch(outcome: BatchOutcome, seconds: number): void {
+    const { metrics } = this.observers;
+    metrics.messagesConsumed.inc(outcome.messages);
+    metrics.rowsInserted.inc(outcome.inserted);
+    metrics.duplicatesSkipped.inc(outcome.duplicates);
+    for (const letter of outcome.deadLetters) metrics.deadLettered.inc({ reason: letter.code });
+    metrics.batchSize.observe(outcome.messages);
+    metrics.batchWriteSeconds.observe(seconds);
   }
 
   private async handleBatch({ batch, isStale, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
@@ -95,14 +149,20 @@ export class EventLogConsumer {
       this.retryLater(topic, partition, first.offset, error);
       return;
     }
+    const ms = performance.now() - started;
     this.failures.delete(partition);
+    this.observers.health.batchStored(partition, this.observers.now());
+    this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
+    this.recordBatch(outcome, ms / 1000);
     if (isStale()) {
       // The rows are stored; the partition's new owner reads them again and skips them as duplicates.
       this.logger.warn({ topic, partition }, 'partition was reassigned while its batch was stored; not committing');
       return;
     }
-    await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.offset) }]);
+    const next = nextOffset(last.offset);
+    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
     resolveOffset(last.offset);
+    this.recordLag(partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
     await heartbeat();
     this.logger.info(
       {
@@ -114,7 +174,7 @@ export class EventLogConsumer {
         rowsWritten: outcome.inserted,
         duplicates: outcome.duplicates,
         deadLettered: outcome.deadLetters.length,
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(ms),
       },
       'batch stored',
     );
@@ -124,6 +184,10 @@ export class EventLogConsumer {
     const failures = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, failures);
     const delayMs = backoffDelay(failures, this.config.retry.initialDelayMs, this.config.retry.maxDelayMs);
+    const { health, metrics } = this.observers;
+    health.batchFailed(partition, delayMs);
+    metrics.storeRetries.inc();
+    metrics.retryBackoffSeconds.set(health.currentBackoffMs() / 1000);
     this.logger.error({ err: error, topic, partition, fromOffset, failures, retryInMs: delayMs }, 'storing batch failed; partition paused until the retry');
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset: fromOffset });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
+import { findFreePort } from '../support/services/free-port.js';
 import { groupId, sampleEvents, taskId } from '../support/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers, TestTopics } from '../support/test-topics.js';
@@ -16,6 +17,7 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
   let database: TestDatabase;
   let topics: TestTopics;
   let consumer: CliProcess | undefined;
+  let httpPort: number;
 
   function env(): Record<string, string> {
     return {
@@ -25,6 +27,7 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
       KAFKA_GROUP_ID: topics.groupId,
       DATABASE_URL: database.url,
       LOG_LEVEL: 'debug',
+      HTTP_PORT: String(httpPort),
     };
   }
 
@@ -48,6 +51,7 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
   }
 
   before(async () => {
+    httpPort = await findFreePort();
     database = await createTestDatabase();
     topics = new TestTopics();
     await topics.create(3);
