@@ -136,10 +136,11 @@ export class EventLogConsumer {
     metrics.batchWriteSeconds.observe(seconds);
   }
 
-  private async handleBatch({ batch, isStale, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+  private async handleBatch({ batch, isStale, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
     const first = messages[0];
     const last = messages[messages.length - 1];
+    // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
     if (first === undefined || last === undefined || isStale()) return;
     const started = performance.now();
     let outcome: BatchOutcome;
@@ -154,13 +155,11 @@ export class EventLogConsumer {
     this.observers.health.batchStored(partition, this.observers.now());
     this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
     this.recordBatch(outcome, ms / 1000);
-    if (isStale()) {
-      // The rows are stored; the partition's new owner reads them again and skips them as duplicates.
-      this.logger.warn({ topic, partition }, 'partition was reassigned while its batch was stored; not committing');
-      return;
-    }
     const next = nextOffset(last.offset);
-    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    // Not consumer.commitOffsets(): kafkajs makes that a silent no-op once the consumer is stopping, which
+    // would drop the commit of the last batch on SIGTERM. The broker fences a commit from a member whose
+    // generation is over, so a revoked partition's offsets are never committed by its old owner.
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
     resolveOffset(last.offset);
     this.recordLag(partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
     await heartbeat();

@@ -24,8 +24,8 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function onServer<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl(), 'postgres') });
+async function onServer<T>(server: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(server, 'postgres') });
   await client.connect();
   try {
     return await run(client);
@@ -34,12 +34,18 @@ async function onServer<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates an empty database; `migrated` (the default) also runs every migration in it. */
-export async function createTestDatabase({ migrated = true }: { migrated?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * Creates an empty database on `server` (default: DATABASE_URL's server); `migrated` (the default) also
+ * runs every migration in it.
+ */
+export async function createTestDatabase({ migrated = true, server = serverUrl() }: { migrated?: boolean; server?: string } = {}): Promise<TestDatabase> {
   const name = `test_${randomUUID().replaceAll('-', '')}`;
-  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = withDatabase(serverUrl(), name);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 3 }) }) });
+  await onServer(server, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = withDatabase(server, name);
+  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  // Fault tests stop the server under this pool; its idle connections die then, and the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (migrated) {
     const { error } = await migrate(db, 'latest');
     if (error !== undefined) throw error;
@@ -53,7 +59,7 @@ export async function createTestDatabase({ migrated = true }: { migrated?: boole
     },
     async drop() {
       await db.destroy();
-      await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await onServer(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }

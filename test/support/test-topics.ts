@@ -20,9 +20,16 @@ export class TestTopics {
   readonly topic = `events-${randomUUID()}`;
   readonly dlqTopic = `${this.topic}.dlq`;
   readonly groupId = `group-${randomUUID()}`;
-  readonly kafka = new Kafka({ clientId: 'todo-history-test', brokers: brokers(), logLevel: logLevel.NOTHING });
-  private readonly admin: Admin = this.kafka.admin();
-  private readonly producer: Producer = this.kafka.producer({ allowAutoTopicCreation: false });
+  readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+
+  /** `brokerList` defaults to KAFKA_BROKERS; fault tests pass the broker they restart. */
+  constructor(brokerList: string[] = brokers()) {
+    this.kafka = new Kafka({ clientId: 'todo-history-test', brokers: brokerList, logLevel: logLevel.NOTHING });
+    this.admin = this.kafka.admin();
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+  }
 
   async create(partitions: number): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
@@ -35,8 +42,11 @@ export class TestTopics {
     });
   }
 
+  /** Produces in sends of at most 1,000 messages, below the broker's request size limit. */
   async produce(messages: Message[]): Promise<void> {
-    await this.producer.send({ topic: this.topic, acks: -1, messages });
+    for (let start = 0; start < messages.length; start += 1_000) {
+      await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(start, start + 1_000) });
+    }
   }
 
   /** Offsets the group committed on the main topic, by partition ("-1" where none). */

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
+import { startCli, type CliProcess } from '../support/cli-process.js';
+import { getProbe, metricValue } from '../support/probes.js';
+import { findFreePort } from '../support/services/free-port.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { brokers, TestTopics } from '../support/test-topics.js';
+import { todoEvent, todoEvents } from '../support/todo-event-stream.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('a row the database rejects in the middle of a batch', () => {
+  let database: TestDatabase;
+  let topics: TestTopics;
+  let consumer: CliProcess;
+  let port: number;
+
+  before(async () => {
+    database = await createTestDatabase();
+    // A real rejection on demand: the schema refuses one value the consumer itself considers valid.
+    await sql`ALTER TABLE todo_event_logs ADD CONSTRAINT no_forbidden_changes CHECK (changes <> 'forbidden')`.execute(database.db);
+    topics = new TestTopics();
+    await topics.create(1);
+    const forbidden = todoEvent(50);
+    const event = JSON.parse(String(forbidden.value)) as { payload: { changes: string } };
+    event.payload.changes = 'forbidden';
+    await topics.produce([...todoEvents(0, 50), { key: forbidden.key, value: JSON.stringify(event) }, ...todoEvents(51, 49)]);
+    port = await findFreePort();
+    consumer = startCli(['consume'], {
+      KAFKA_BROKERS: brokers().join(','),
+      KAFKA_TOPIC: topics.topic,
+      KAFKA_DLQ_TOPIC: topics.dlqTopic,
+      KAFKA_GROUP_ID: topics.groupId,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(port),
+    });
+  });
+
+  after(async () => {
+    consumer.child.kill('SIGKILL');
+    await topics.close();
+    await database.drop();
+  });
+
+  it('dead-letters only that row, with the database\'s reason, and stores its neighbours', async () => {
+    await waitFor('the batch to be committed', () => topics.committedOffsets(), (c) => c.get(0) === '100');
+    assert.equal(await database.rowCount(), 99);
+    const { rows } = await sql<{ offset: string }>`SELECT kafka_offset AS offset FROM todo_event_logs WHERE kafka_offset = 50`.execute(database.db);
+    assert.equal(rows.length, 0);
+    const [letter] = await topics.deadLetters(1);
+    assert.equal(letter?.headers[deadLetterHeaders.reason], 'database_rejected');
+    assert.match(letter?.headers[deadLetterHeaders.error] ?? '', /^23514: .*no_forbidden_changes/);
+    assert.equal(letter?.headers[deadLetterHeaders.offset], '50');
+    const metrics = (await getProbe(port, '/metrics')).body;
+    assert.equal(metricValue(metrics, 'todo_history_dead_lettered_total', { reason: 'database_rejected' }), 1);
+    assert.equal(metricValue(metrics, 'todo_history_rows_inserted_total'), 99);
+    assert.equal(metricValue(metrics, 'todo_history_messages_consumed_total'), 100);
+  });
+});

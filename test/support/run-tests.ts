@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startLocalServices } from './services/local-services.js';
+
+/**
+ * `npm test`: starts a real Kafka broker and a real PostgreSQL (or uses the ones KAFKA_BROKERS and
+ * DATABASE_URL name), runs every unit and integration test against them with Node's test runner, and
+ * stops what it started. Extra arguments are passed to `node --test` (e.g. a single test file).
+ */
+const distTest = fileURLToPath(new URL('..', import.meta.url));
+const requested = process.argv.slice(2);
+const targets = requested.length > 0 ? requested : [`${distTest}unit`, `${distTest}integration`, `${distTest}faults`];
+
+const services = await startLocalServices();
+let exitCode = 1;
+try {
+  exitCode = await new Promise<number>((resolve) => {
+    const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', ...targets], {
+      stdio: 'inherit',
+      env: { ...process.env, KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl },
+    });
+    runner.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+  });
+} finally {
+  await services.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConsumerHealth } from '../../src/consumer/consumer-health.js';
+
+const stallMs = 60_000;
+
+describe('ConsumerHealth', () => {
+  it('is a member only between joining and leaving the group', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    assert.equal(health.isMember(), false);
+    health.joined([0, 1]);
+    assert.equal(health.isMember(), true);
+    health.leftGroup();
+    assert.equal(health.isMember(), false);
+  });
+
+  it('stays alive while idle with nothing to read, however long', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    health.joined([0]);
+    health.lagObserved(0, 0, 1_000);
+    assert.deepEqual(health.liveness(10 * stallMs), { ok: true, reason: 'ok' });
+  });
+
+  it('fails once work waits longer than the stall timeout with no batch stored: the zombie case', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    health.joined([0]);
+    health.lagObserved(0, 0, 1_000);
+    health.lagObserved(0, 50, 500_000);
+    assert.equal(health.liveness(500_000 + stallMs).ok, true, 'the clock starts when the work appears');
+    const verdict = health.liveness(500_001 + stallMs);
+    assert.equal(verdict.ok, false);
+    assert.match(verdict.reason, /no batch stored for 60 s/);
+    health.batchStored(0, 600_000);
+    assert.equal(health.liveness(600_001).ok, true);
+  });
+
+  it('stays alive while a failed batch waits for its retry, and reports the longest backoff', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    health.joined([0, 1]);
+    health.lagObserved(0, 10, 0);
+    health.batchFailed(0, 4_000);
+    health.batchFailed(1, 8_000);
+    assert.equal(health.liveness(10 * stallMs).ok, true);
+    assert.equal(health.currentBackoffMs(), 8_000);
+    health.batchStored(1, 10 * stallMs);
+    assert.equal(health.currentBackoffMs(), 4_000);
+  });
+
+  it('forgets the lag and backoff of partitions it no longer owns', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    health.joined([0, 1]);
+    health.lagObserved(1, 10, 0);
+    health.batchFailed(1, 2_000);
+    health.joined([0]);
+    assert.equal(health.currentBackoffMs(), 0);
+    assert.equal(health.liveness(10 * stallMs).ok, true);
+  });
+
+  it('fails for good after a crash kafkajs does not restart from', () => {
+    const health = new ConsumerHealth(stallMs, 0);
+    health.joined([0]);
+    health.crashed('boom');
+    assert.deepEqual(health.liveness(1), { ok: false, reason: 'consumer crashed: boom' });
+    assert.equal(health.isMember(), false);
+  });
+});
