@@ -25,7 +25,8 @@ function say(text: string): void {
 }
 
 const services = await startLocalServices();
-const env = { KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: dlqTopic };
+const httpPort = process.env.HTTP_PORT ?? '8080';
+const env = { KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: dlqTopic, HTTP_PORT: httpPort };
 say(`Kafka at ${services.kafkaBrokers}, PostgreSQL at ${new URL(services.databaseUrl).host}`);
 
 const kafka = new Kafka({ clientId: 'todo-history-demo', brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
@@ -81,7 +82,7 @@ async function shutdown(): Promise<void> {
 if (once) {
   await shutdown();
 } else {
-  say('feeding an event every 2 s; metrics on http://localhost:8080/metrics; Ctrl-C stops everything');
+  say(`feeding an event every 2 s; metrics on http://localhost:${httpPort}/metrics; Ctrl-C stops everything`);
   const statuses = ['pending', 'in-progress', 'review', 'done'];
   let tick = 0;
   const feeder = setInterval(() => {
