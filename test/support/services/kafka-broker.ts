@@ -1,0 +1,236 @@
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveCacheDir } from './cache-dir.js';
+import { findFreePorts, LOOPBACK_HOST } from './free-port.js';
+import { resolveJava } from './java-runtime.js';
+import { ClassDataArchive } from './kafka-class-data-archive.js';
+import { generateClusterId, renderLog4jConfig, renderServerProperties } from './kafka-broker-config.js';
+import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './kafka-jars.js';
+import { isKafkaBrokerReady } from './kafka-readiness.js';
+import { describeError } from './log-tail.js';
+import { registerExitCleanup } from './process-exit-cleanup.js';
+import { sendSignal } from './process-liveness.js';
+import { runCommand } from './run-command.js';
+import { ServiceProcess } from './service-process.js';
+import { waitForReadiness } from './wait-for-readiness.js';
+
+export interface KafkaBrokerOptions {
+  /** An org.apache.kafka:kafka_2.13 version from Maven Central; defaults to DEFAULT_KAFKA_VERSION. */
+  readonly version?: string;
+  /** Where downloaded jars are kept; defaults to $TODO_HISTORY_CACHE or ~/.cache/todo-history. */
+  readonly cacheDir?: string;
+  /** JVM maximum heap, as for -Xmx. Default 512m. */
+  readonly maxHeap?: string;
+  /** Default 120 s. */
+  readonly startupTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL. Default 30 s. */
+  readonly stopTimeoutMs?: number;
+  /** Extra or overriding server.properties entries. */
+  readonly serverProperties?: Readonly<Record<string, string>>;
+  /** Start the JVM from a cached class-data-sharing archive (HotSpot only). Default true. */
+  readonly classDataSharing?: boolean;
+}
+
+export interface KafkaBrokerHandle {
+  /** Bootstrap address for clients: "127.0.0.1:PORT". */
+  readonly brokers: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly version: string;
+  readonly clusterId: string;
+  /** Holds server.properties, the data dir and the log; removed by destroy(). */
+  readonly workDir: string;
+  /** JVM output and broker log. */
+  readonly logFile: string;
+  readonly isRunning: boolean;
+  /** Starts the broker again on the same ports and data after stop() or kill(). */
+  start(): Promise<void>;
+  /** Graceful shutdown: SIGTERM, then SIGKILL after the stop timeout. Data is kept. */
+  stop(): Promise<void>;
+  /** SIGKILL, as in a crash. Data is kept. */
+  kill(): Promise<void>;
+  /** Stops the broker and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+const DEFAULT_MAX_HEAP = '512m';
+const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+const FORMAT_TIMEOUT_MS = 120_000;
+// Kafka's own launcher flags (kafka-run-class.sh), minus JMX.
+const JVM_FLAGS = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'];
+
+/** Downloads (once) and starts a single-node KRaft Kafka broker on free loopback ports. */
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBrokerHandle> {
+  const version = options.version ?? DEFAULT_KAFKA_VERSION;
+  const [runtime, java] = await Promise.all([ensureKafkaJars(version, options.cacheDir ?? resolveCacheDir()), resolveJava()]);
+  const classDataArchive = options.classDataSharing === false ? undefined : await ClassDataArchive.locate(runtime.runtimeDir, runtime.libsDir, java);
+  const [brokerPort, controllerPort] = await findFreePorts(2);
+  if (brokerPort === undefined || controllerPort === undefined) throw new Error('Could not find two free ports for Kafka');
+  const workDir = await mkdtemp(join(tmpdir(), 'todo-history-kafka-'));
+  const broker = new LocalKafkaBroker({
+    version,
+    java,
+    classpath: join(runtime.libsDir, '*'),
+    classDataArchive,
+    workDir,
+    brokerPort,
+    controllerPort,
+    clusterId: generateClusterId(),
+    maxHeap: options.maxHeap ?? DEFAULT_MAX_HEAP,
+    startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
+    stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+  });
+  try {
+    await broker.prepare(options.serverProperties ?? {});
+    await broker.start();
+    return broker;
+  } catch (error) {
+    await broker.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface LocalKafkaBrokerSettings {
+  readonly version: string;
+  readonly java: string;
+  readonly classpath: string;
+  readonly classDataArchive: ClassDataArchive | undefined;
+  readonly workDir: string;
+  readonly brokerPort: number;
+  readonly controllerPort: number;
+  readonly clusterId: string;
+  readonly maxHeap: string;
+  readonly startupTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+}
+
+class LocalKafkaBroker implements KafkaBrokerHandle {
+  readonly brokers: string;
+  readonly logFile: string;
+  private readonly serverPropertiesFile: string;
+  private readonly log4jConfigFile: string;
+  private process: ServiceProcess | undefined;
+  private stopping: Promise<void> | undefined;
+  private destroying: Promise<void> | undefined;
+  private readonly unregisterExitCleanup: () => void;
+
+  constructor(private readonly settings: LocalKafkaBrokerSettings) {
+    this.brokers = `${LOOPBACK_HOST}:${settings.brokerPort}`;
+    this.logFile = join(settings.workDir, 'kafka.log');
+    this.serverPropertiesFile = join(settings.workDir, 'server.properties');
+    this.log4jConfigFile = join(settings.workDir, 'log4j2.properties');
+    this.unregisterExitCleanup = registerExitCleanup({
+      killNow: () => {
+        if (this.process !== undefined && !this.process.hasExited) sendSignal(this.process.pid, 'SIGKILL');
+        settings.classDataArchive?.discardRecordingSync();
+        rmSync(settings.workDir, { recursive: true, force: true, maxRetries: 5 });
+      },
+      shutdown: () => this.destroy(),
+    });
+  }
+
+  get port(): number {
+    return this.settings.brokerPort;
+  }
+  get controllerPort(): number {
+    return this.settings.controllerPort;
+  }
+  get version(): string {
+    return this.settings.version;
+  }
+  get clusterId(): string {
+    return this.settings.clusterId;
+  }
+  get workDir(): string {
+    return this.settings.workDir;
+  }
+  get isRunning(): boolean {
+    return this.process !== undefined && !this.process.hasExited;
+  }
+
+  /** Writes the configuration and formats the KRaft storage (once per data dir). */
+  async prepare(serverPropertyOverrides: Readonly<Record<string, string>>): Promise<void> {
+    const dataDir = join(this.settings.workDir, 'data');
+    await mkdir(dataDir);
+    await writeFile(
+      this.serverPropertiesFile,
+      renderServerProperties({ brokerPort: this.settings.brokerPort, controllerPort: this.settings.controllerPort, dataDir, overrides: serverPropertyOverrides }),
+    );
+    await writeFile(this.log4jConfigFile, renderLog4jConfig());
+    const storageTool = ['kafka.tools.StorageTool', 'format', '--cluster-id', this.settings.clusterId, '--config', this.serverPropertiesFile];
+    // A short-lived JVM: skipping the optimising compiler makes it start faster.
+    const jvmArgs = ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${this.log4jConfigFile}`, '-cp', this.settings.classpath];
+    try {
+      const { stdout, stderr } = await runCommand(this.settings.java, [...jvmArgs, ...storageTool], { cwd: this.settings.workDir, timeoutMs: FORMAT_TIMEOUT_MS });
+      await appendFile(this.logFile, stdout + stderr);
+    } catch (error) {
+      throw new Error(`Formatting Kafka storage in ${dataDir} failed: ${describeError(error)}`);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.isRunning) throw new Error(`Kafka broker ${this.brokers} is already running`);
+    const service = await ServiceProcess.spawn({
+      name: `Kafka ${this.settings.version} broker on ${this.brokers}`,
+      command: this.settings.java,
+      args: [
+        `-Xmx${this.settings.maxHeap}`,
+        ...JVM_FLAGS,
+        ...((await this.settings.classDataArchive?.jvmFlags()) ?? []),
+        `-Dlog4j2.configurationFile=${this.log4jConfigFile}`,
+        '-cp',
+        this.settings.classpath,
+        'kafka.Kafka',
+        this.serverPropertiesFile,
+      ],
+      cwd: this.settings.workDir,
+      logFile: this.logFile,
+      orphanSignal: 'SIGKILL',
+      workDir: this.settings.workDir,
+    });
+    this.process = service;
+    try {
+      await waitForReadiness({
+        service,
+        isReady: () => isKafkaBrokerReady(this.brokers, this.settings.brokerPort),
+        timeoutMs: this.settings.startupTimeoutMs,
+        logFile: this.logFile,
+      });
+    } catch (error) {
+      await this.kill();
+      throw error;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.terminate('SIGTERM', this.settings.stopTimeoutMs).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  kill(): Promise<void> {
+    return this.terminate('SIGKILL', 0);
+  }
+
+  destroy(): Promise<void> {
+    this.destroying ??= (async () => {
+      try {
+        await this.stop();
+      } finally {
+        this.unregisterExitCleanup();
+        await rm(this.settings.workDir, { recursive: true, force: true, maxRetries: 5 });
+      }
+    })();
+    return this.destroying;
+  }
+
+  private async terminate(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    if (this.process === undefined) return;
+    const status = await this.process.stop(signal, timeoutMs);
+    await this.settings.classDataArchive?.brokerExited(status);
+  }
+}

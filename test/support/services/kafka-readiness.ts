@@ -1,0 +1,26 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { isPortAccepting } from './free-port.js';
+import { KAFKA_NODE_ID } from './kafka-broker-config.js';
+
+/** True once the broker accepts connections and answers metadata requests listing itself. */
+export async function isKafkaBrokerReady(brokers: string, port: number): Promise<boolean> {
+  // A cheap TCP probe first, so kafkajs is not asked to connect to a port nobody listens on yet.
+  if (!(await isPortAccepting(port))) return false;
+  const admin = new Kafka({
+    clientId: 'local-services-readiness',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.some((broker) => broker.nodeId === KAFKA_NODE_ID);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

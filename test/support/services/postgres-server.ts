@@ -1,0 +1,266 @@
+import { appendFile, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePort, LOOPBACK_HOST } from './free-port.js';
+import { describeError } from './log-tail.js';
+import { resolveUnprivilegedUser, type OsUser } from './os-user.js';
+import { findOrInstallPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
+import { ensureDatabase, isPostgresReady } from './postgres-client.js';
+import { renderPostgresSettings } from './postgres-config.js';
+import { registerExitCleanup } from './process-exit-cleanup.js';
+import { sendSignal } from './process-liveness.js';
+import { isLiveProcess, listChildPids } from './process-tree.js';
+import { runCommand } from './run-command.js';
+import { ServiceProcess } from './service-process.js';
+import { waitForReadiness } from './wait-for-readiness.js';
+
+export interface PostgresServerOptions {
+  /** The application database created on first start. Default "todo_history". */
+  readonly database?: string;
+  /** Default true: durability as in production, which benchmarks rely on. */
+  readonly fsync?: boolean;
+  /** Extra or overriding postgresql.conf settings. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** Default 60 s. */
+  readonly startupTimeoutMs?: number;
+  /** How long stop() waits for the fast shutdown before SIGKILL. Default 60 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface PostgresServerHandle {
+  /** postgres://postgres:postgres@127.0.0.1:PORT/<database> */
+  readonly url: string;
+  /** The same server's "postgres" maintenance database. */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly database: string;
+  /** Holds the data directory, the unix socket and the log; removed by destroy(). */
+  readonly workDir: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly isRunning: boolean;
+  /** Starts the server again on the same port and data after stop() or kill(). */
+  start(): Promise<void>;
+  /** `pg_ctl stop -m fast`: disconnects clients, checkpoints, exits. Data is kept. */
+  stop(): Promise<void>;
+  /** SIGKILL of the postmaster and all its children, as in a crash; the next start() runs crash recovery. */
+  kill(): Promise<void>;
+  /** Stops the server and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+export const SUPERUSER = 'postgres';
+export const SUPERUSER_PASSWORD = 'postgres';
+const DEFAULT_DATABASE = 'todo_history';
+const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
+const DEFAULT_STOP_TIMEOUT_MS = 60_000;
+const INITDB_TIMEOUT_MS = 120_000;
+const KILL_TIMEOUT_MS = 10_000;
+
+/** Creates a fresh PostgreSQL cluster in a temporary directory and starts it on a free loopback port. */
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServerHandle> {
+  const [binaries, runAs, port] = await Promise.all([findOrInstallPostgresBinaries(), resolveUnprivilegedUser(), findFreePort()]);
+  const workDir = await mkdtemp(join(tmpdir(), 'todo-history-postgres-'));
+  const server = new LocalPostgresServer({
+    binaries,
+    runAs,
+    workDir,
+    port,
+    database: options.database ?? DEFAULT_DATABASE,
+    startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
+    stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+  });
+  try {
+    await server.initialize(options.fsync ?? true, options.settings ?? {});
+    await server.start();
+    await ensureDatabase(server.adminUrl, server.database);
+    return server;
+  } catch (error) {
+    await server.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface LocalPostgresServerSettings {
+  readonly binaries: PostgresBinaries;
+  /** undefined: run as the current (non-root) user. */
+  readonly runAs: OsUser | undefined;
+  readonly workDir: string;
+  readonly port: number;
+  readonly database: string;
+  readonly startupTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+}
+
+class LocalPostgresServer implements PostgresServerHandle {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  private readonly socketDir: string;
+  private process: ServiceProcess | undefined;
+  private stopping: Promise<void> | undefined;
+  private destroying: Promise<void> | undefined;
+  private readonly unregisterExitCleanup: () => void;
+
+  constructor(private readonly settings: LocalPostgresServerSettings) {
+    const origin = `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@${LOOPBACK_HOST}:${settings.port}`;
+    this.url = `${origin}/${encodeURIComponent(settings.database)}`;
+    this.adminUrl = `${origin}/postgres`;
+    this.dataDir = join(settings.workDir, 'data');
+    this.socketDir = join(settings.workDir, 'socket');
+    this.logFile = join(settings.workDir, 'postgres.log');
+    this.unregisterExitCleanup = registerExitCleanup({
+      killNow: () => {
+        this.killProcessTree();
+        rmSync(settings.workDir, { recursive: true, force: true, maxRetries: 5 });
+      },
+      shutdown: () => this.destroy(),
+    });
+  }
+
+  get port(): number {
+    return this.settings.port;
+  }
+  get database(): string {
+    return this.settings.database;
+  }
+  get workDir(): string {
+    return this.settings.workDir;
+  }
+  get isRunning(): boolean {
+    return this.process !== undefined && !this.process.hasExited;
+  }
+
+  /** initdb with a password-protected superuser, then our settings appended to postgresql.conf. */
+  async initialize(fsync: boolean, overrides: Readonly<Record<string, string>>): Promise<void> {
+    await mkdir(this.socketDir);
+    const passwordFile = join(this.settings.workDir, 'superuser-password');
+    await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`, { mode: 0o600 });
+    await this.giveToServerUser(this.settings.workDir, this.socketDir, passwordFile);
+    try {
+      await runCommand(
+        this.settings.binaries.initdb,
+        [
+          '--pgdata', this.dataDir,
+          '--username', SUPERUSER,
+          '--pwfile', passwordFile,
+          '--auth-local', 'trust',
+          '--auth-host', 'scram-sha-256',
+          '--encoding', 'UTF8',
+          '--no-locale',
+          // The cluster is temporary; syncing initdb's files would only slow every test run down.
+          '--no-sync',
+        ],
+        { ...this.runAsOptions(), cwd: this.settings.workDir, timeoutMs: INITDB_TIMEOUT_MS },
+      );
+    } catch (error) {
+      throw new Error(`initdb into ${this.dataDir} failed: ${describeError(error)}`);
+    } finally {
+      await rm(passwordFile, { force: true });
+    }
+    await appendFile(
+      join(this.dataDir, 'postgresql.conf'),
+      renderPostgresSettings({ port: this.settings.port, socketDir: this.socketDir, fsync, overrides }),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.isRunning) throw new Error(`PostgreSQL on port ${this.settings.port} is already running`);
+    const service = await ServiceProcess.spawn({
+      name: `PostgreSQL on ${LOOPBACK_HOST}:${this.settings.port}`,
+      command: this.settings.binaries.postgres,
+      args: ['-D', this.dataDir],
+      cwd: this.settings.workDir,
+      logFile: this.logFile,
+      ...this.runAsOptions(),
+      // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster takes its backends down with it.
+      orphanSignal: 'SIGQUIT',
+      workDir: this.settings.workDir,
+    });
+    this.process = service;
+    try {
+      await waitForReadiness({
+        service,
+        isReady: () => isPostgresReady(this.adminUrl),
+        timeoutMs: this.settings.startupTimeoutMs,
+        logFile: this.logFile,
+      });
+    } catch (error) {
+      await this.kill();
+      throw error;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopGracefully().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  async kill(): Promise<void> {
+    const service = this.process;
+    if (service === undefined || service.hasExited) return;
+    const pids = this.killProcessTree();
+    await service.waitForExit(KILL_TIMEOUT_MS);
+    const deadline = Date.now() + KILL_TIMEOUT_MS;
+    while (pids.some(isLiveProcess)) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${pids.filter(isLiveProcess).join(', ')} survived SIGKILL`);
+      await sleep(50);
+    }
+  }
+
+  destroy(): Promise<void> {
+    this.destroying ??= (async () => {
+      try {
+        await this.stop();
+      } finally {
+        this.unregisterExitCleanup();
+        await rm(this.settings.workDir, { recursive: true, force: true, maxRetries: 5 });
+      }
+    })();
+    return this.destroying;
+  }
+
+  private async stopGracefully(): Promise<void> {
+    const service = this.process;
+    if (service === undefined || service.hasExited) return;
+    const timeoutSeconds = String(Math.ceil(this.settings.stopTimeoutMs / 1000));
+    try {
+      await runCommand(this.settings.binaries.pgCtl, ['stop', '--pgdata', this.dataDir, '--mode', 'fast', '--wait', '--timeout', timeoutSeconds], {
+        ...this.runAsOptions(),
+        timeoutMs: this.settings.stopTimeoutMs + 5_000,
+      });
+    } catch (error) {
+      if (service.hasExited) return;
+      process.stderr.write(`pg_ctl stop failed, signalling PostgreSQL directly: ${describeError(error)}\n`);
+      // SIGINT is what pg_ctl's fast mode sends.
+      service.signal('SIGINT');
+    }
+    if (!(await service.waitForExit(this.settings.stopTimeoutMs))) await this.kill();
+  }
+
+  /** SIGKILLs the postmaster and its children (they are in their own process groups); returns their pids. Synchronous. */
+  private killProcessTree(): number[] {
+    const service = this.process;
+    if (service === undefined || service.hasExited) return [];
+    // Collected first: once the postmaster is gone its children are re-parented and cannot be found this way.
+    const pids = [service.pid, ...listChildPids(service.pid)];
+    for (const pid of pids) sendSignal(pid, 'SIGKILL');
+    return pids;
+  }
+
+  private runAsOptions(): { uid?: number; gid?: number } {
+    const user = this.settings.runAs;
+    return user === undefined ? {} : { uid: user.uid, gid: user.gid };
+  }
+
+  private async giveToServerUser(...paths: string[]): Promise<void> {
+    const user = this.settings.runAs;
+    if (user === undefined) return;
+    for (const path of paths) await chown(path, user.uid, user.gid);
+  }
+}
