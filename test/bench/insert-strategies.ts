@@ -1,0 +1,82 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Database } from '../../src/db/database.js';
+import { writeEventLogs } from '../../src/db/event-log-writer.js';
+import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
+
+const columns = [
+  'timestamp', 'event_type', 'entity', 'entity_id', 'group_id', 'group_name', 'task_id', 'task_name',
+  'changes', 'user_name', 'workspace', 'event_data', 'kafka_topic', 'kafka_partition', 'kafka_offset',
+] as const;
+
+function values(row: TodoEventLogRow): (string | number | null)[] {
+  return [
+    row.timestamp, row.eventType, row.entity, row.entityId, row.groupId, row.groupName, row.taskId, row.taskName,
+    row.changes, row.userName, row.workspace, row.eventData, row.kafka.topic, row.kafka.partition, row.kafka.offset,
+  ];
+}
+
+function copyField(value: string | number | null): string {
+  if (value === null) return '\\N';
+  return String(value).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c);
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+/** PostgreSQL's own ceiling: COPY in text format, one transaction per chunk. */
+export async function copyRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const chunk of chunks(rows, perTransaction)) {
+      await client.query('BEGIN');
+      const text = chunk.map((row) => `${values(row).map(copyField).join('\t')}\n`).join('');
+      await pipeline(Readable.from([text]), client.query(copyFrom(`COPY todo_event_logs (${columns.join(', ')}) FROM STDIN`)));
+      await client.query('COMMIT');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The consumer's own writer: arrays unnested server-side, ON CONFLICT DO NOTHING. */
+export async function unnestRows(db: Kysely<Database>, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  for (const chunk of chunks(rows, perTransaction)) await writeEventLogs(db, chunk, perTransaction);
+}
+
+/** What Kysely's `.values([...])` builds: one bind parameter per value. */
+export async function multiRowValues(db: Kysely<Database>, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  for (const chunk of chunks(rows, perTransaction)) {
+    await db
+      .insertInto('todo_event_logs')
+      .values(
+        chunk.map((row) => ({
+          timestamp: row.timestamp, event_type: row.eventType, entity: row.entity, entity_id: row.entityId,
+          group_id: row.groupId, group_name: row.groupName, task_id: row.taskId, task_name: row.taskName,
+          changes: row.changes, user_name: row.userName, workspace: row.workspace, event_data: row.eventData,
+          kafka_topic: row.kafka.topic, kafka_partition: row.kafka.partition, kafka_offset: row.kafka.offset,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['kafka_topic', 'kafka_partition', 'kafka_offset', 'timestamp']).doNothing())
+      .execute();
+  }
+}
+
+/** The Go service's design: one INSERT, one transaction, per event, from one client. */
+export async function rowByRow(url: string, rows: readonly TodoEventLogRow[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ');
+    for (const row of rows) {
+      await client.query(`INSERT INTO todo_event_logs (${columns.join(', ')}) VALUES (${placeholders})`, values(row));
+    }
+  } finally {
+    await client.end();
+  }
+}
