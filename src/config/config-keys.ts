@@ -1,7 +1,7 @@
 import type convict from 'convict';
 import { configSchema } from './config-schema.js';
 
-/** One leaf of the config schema: its dotted key, environment variable and whether it holds a secret. */
+/** One leaf of a config schema: its dotted key, environment variable and whether it holds a secret. */
 export interface ConfigKey {
   key: string;
   env: string;
@@ -22,5 +22,10 @@ function collectKeys(node: object, prefix: string): ConfigKey[] {
   );
 }
 
-/** Every setting of the schema, in schema order. Secrets can also be read from a file named by `<env>_FILE`. */
-export const configKeys: readonly ConfigKey[] = collectKeys(configSchema, '');
+/** Every setting of a schema, in schema order. Secrets can also be read from a file named by `<env>_FILE`. */
+export function configKeysOf(schema: object): readonly ConfigKey[] {
+  return collectKeys(schema, '');
+}
+
+/** The consumer's settings. */
+export const configKeys: readonly ConfigKey[] = configKeysOf(configSchema);

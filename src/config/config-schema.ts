@@ -1,10 +1,22 @@
+import type convict from 'convict';
 import type { Schema } from 'convict';
 
-/** Every setting of the service. Each key is read from the environment variable named by `env`. */
+/** How to reach Kafka: shared by every Kafka client of this product. */
+export interface KafkaConnectionConfig {
+  brokers: string[];
+  clientId: string;
+  ssl: { enabled: boolean; caFile: string; rejectUnauthorized: boolean };
+  sasl: { mechanism: KafkaSaslMechanism; username: string; password: string };
+}
+
+export interface RetryConfig {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Every setting of the consumer. Each key is read from the environment variable named by `env`. */
 export interface AppConfig {
-  kafka: {
-    brokers: string[];
-    clientId: string;
+  kafka: KafkaConnectionConfig & {
     topic: string;
     groupId: string;
     dlqTopic: string;
@@ -13,8 +25,6 @@ export interface AppConfig {
     heartbeatIntervalMs: number;
     maxBytesPerPartition: number;
     partitionsConsumedConcurrently: number;
-    ssl: { enabled: boolean; caFile: string; rejectUnauthorized: boolean };
-    sasl: { mechanism: KafkaSaslMechanism; username: string; password: string };
   };
   database: {
     url: string;
@@ -26,7 +36,7 @@ export interface AppConfig {
     connectTimeoutMs: number;
     statementTimeoutMs: number;
   };
-  retry: { initialDelayMs: number; maxDelayMs: number };
+  retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
   health: { stallTimeoutMs: number; lagPollIntervalMs: number };
@@ -42,30 +52,114 @@ export type DatabaseSslMode = (typeof databaseSslModes)[number];
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
+/** Connection settings every Kafka client of this product shares: the consumer and the scaler. */
+export const kafkaConnectionSchema: Schema<KafkaConnectionConfig> = {
+  brokers: {
+    doc: 'Kafka bootstrap brokers, comma-separated host:port.',
+    format: 'broker-list',
+    default: ['localhost:9092'],
+    env: 'KAFKA_BROKERS',
+  },
+  clientId: {
+    doc: 'Client id this service reports to Kafka.',
+    format: 'non-empty-string',
+    default: 'todo-history',
+    env: 'KAFKA_CLIENT_ID',
+  },
+  ssl: {
+    enabled: {
+      doc: 'Connect to Kafka over TLS.',
+      format: 'boolean-flag',
+      default: false,
+      env: 'KAFKA_SSL_ENABLED',
+    },
+    caFile: {
+      doc: 'PEM file with the CA that signed the brokers\' certificates; empty uses the system CAs.',
+      format: String,
+      default: '',
+      env: 'KAFKA_SSL_CA_FILE',
+    },
+    rejectUnauthorized: {
+      doc: 'Reject broker certificates that do not verify.',
+      format: 'boolean-flag',
+      default: true,
+      env: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+    },
+  },
+  sasl: {
+    mechanism: {
+      doc: 'SASL mechanism for Kafka, or none.',
+      format: [...kafkaSaslMechanisms],
+      default: 'none',
+      env: 'KAFKA_SASL_MECHANISM',
+    },
+    username: {
+      doc: 'SASL user name (required unless the mechanism is none).',
+      format: String,
+      default: '',
+      env: 'KAFKA_SASL_USERNAME',
+    },
+    password: {
+      doc: 'SASL password (required unless the mechanism is none); or a file named by KAFKA_SASL_PASSWORD_FILE.',
+      format: String,
+      default: '',
+      env: 'KAFKA_SASL_PASSWORD',
+      sensitive: true,
+    },
+  },
+};
+
+export const topicSchema: convict.SchemaObj<string> = {
+  doc: 'Topic the todo application publishes its events to.',
+  format: 'topic-name',
+  default: 'todo-history-events',
+  env: 'KAFKA_TOPIC',
+};
+
+export const httpPortSchema: convict.SchemaObj<number> = {
+  doc: 'Port of the HTTP server that answers /livez, /readyz and /metrics.',
+  format: 'bounded-int',
+  min: 1,
+  max: 65_535,
+  default: 8_080,
+  env: 'HTTP_PORT',
+};
+
+export const logLevelSchema: convict.SchemaObj<LogLevel> = {
+  doc: 'Least severe log level written.',
+  format: [...logLevels],
+  default: 'info',
+  env: 'LOG_LEVEL',
+};
+
+/** Backoff of a failed step (a batch write, a dead-letter publish, a reconcile): doubles up to a cap. */
+export const retrySchema: Schema<RetryConfig> = {
+  initialDelayMs: {
+    doc: 'First wait before a failed step is retried (a batch write or dead-letter publish; a scaler reconcile), in milliseconds; it doubles per failure.',
+    format: 'bounded-int',
+    min: 10,
+    max: 600_000,
+    default: 2_000,
+    env: 'RETRY_INITIAL_DELAY_MS',
+  },
+  maxDelayMs: {
+    doc: 'Longest wait between retries, in milliseconds.',
+    format: 'bounded-int',
+    min: 10,
+    max: 3_600_000,
+    default: 60_000,
+    env: 'RETRY_MAX_DELAY_MS',
+  },
+};
+
 /**
  * The convict schema. It is the one source of truth for environment variable names: the Helm chart's
  * checks read it too, so the chart and the app cannot drift apart.
  */
 export const configSchema: Schema<AppConfig> = {
   kafka: {
-    brokers: {
-      doc: 'Kafka bootstrap brokers, comma-separated host:port.',
-      format: 'broker-list',
-      default: ['localhost:9092'],
-      env: 'KAFKA_BROKERS',
-    },
-    clientId: {
-      doc: 'Client id this service reports to Kafka.',
-      format: 'non-empty-string',
-      default: 'todo-history',
-      env: 'KAFKA_CLIENT_ID',
-    },
-    topic: {
-      doc: 'Topic the todo application publishes its events to.',
-      format: 'topic-name',
-      default: 'todo-history-events',
-      env: 'KAFKA_TOPIC',
-    },
+    ...kafkaConnectionSchema,
+    topic: topicSchema,
     groupId: {
       doc: 'Consumer group; the default is the Go consumer\'s, so this service takes over its committed offsets.',
       format: 'non-empty-string',
@@ -115,47 +209,6 @@ export const configSchema: Schema<AppConfig> = {
       max: 64,
       default: 3,
       env: 'KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY',
-    },
-    ssl: {
-      enabled: {
-        doc: 'Connect to Kafka over TLS.',
-        format: 'boolean-flag',
-        default: false,
-        env: 'KAFKA_SSL_ENABLED',
-      },
-      caFile: {
-        doc: 'PEM file with the CA that signed the brokers\' certificates; empty uses the system CAs.',
-        format: String,
-        default: '',
-        env: 'KAFKA_SSL_CA_FILE',
-      },
-      rejectUnauthorized: {
-        doc: 'Reject broker certificates that do not verify.',
-        format: 'boolean-flag',
-        default: true,
-        env: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
-      },
-    },
-    sasl: {
-      mechanism: {
-        doc: 'SASL mechanism for Kafka, or none.',
-        format: [...kafkaSaslMechanisms],
-        default: 'none',
-        env: 'KAFKA_SASL_MECHANISM',
-      },
-      username: {
-        doc: 'SASL user name (required unless the mechanism is none).',
-        format: String,
-        default: '',
-        env: 'KAFKA_SASL_USERNAME',
-      },
-      password: {
-        doc: 'SASL password (required unless the mechanism is none); or a file named by KAFKA_SASL_PASSWORD_FILE.',
-        format: String,
-        default: '',
-        env: 'KAFKA_SASL_PASSWORD',
-        sensitive: true,
-      },
     },
   },
   database: {
@@ -218,24 +271,7 @@ export const configSchema: Schema<AppConfig> = {
       env: 'DATABASE_STATEMENT_TIMEOUT_MS',
     },
   },
-  retry: {
-    initialDelayMs: {
-      doc: 'First wait before a failed database write or dead-letter publish is retried, in milliseconds; it doubles per failure.',
-      format: 'bounded-int',
-      min: 10,
-      max: 600_000,
-      default: 2_000,
-      env: 'RETRY_INITIAL_DELAY_MS',
-    },
-    maxDelayMs: {
-      doc: 'Longest wait between retries, in milliseconds.',
-      format: 'bounded-int',
-      min: 10,
-      max: 3_600_000,
-      default: 60_000,
-      env: 'RETRY_MAX_DELAY_MS',
-    },
-  },
+  retry: retrySchema,
   shutdown: {
     graceMs: {
       doc: 'On SIGTERM, how long the batch in flight may take to finish before the process exits anyway, in milliseconds; keep it below the pod\'s terminationGracePeriodSeconds.',
@@ -246,16 +282,7 @@ export const configSchema: Schema<AppConfig> = {
       env: 'SHUTDOWN_GRACE_MS',
     },
   },
-  http: {
-    port: {
-      doc: 'Port of the HTTP server that answers /livez, /readyz and /metrics.',
-      format: 'bounded-int',
-      min: 1,
-      max: 65_535,
-      default: 8_080,
-      env: 'HTTP_PORT',
-    },
-  },
+  http: { port: httpPortSchema },
   health: {
     stallTimeoutMs: {
       doc: '/livez fails when partitions have unread events and no batch was stored for this long (outside a database backoff), in milliseconds.',
@@ -274,12 +301,5 @@ export const configSchema: Schema<AppConfig> = {
       env: 'LAG_POLL_INTERVAL_MS',
     },
   },
-  log: {
-    level: {
-      doc: 'Least severe log level written.',
-      format: [...logLevels],
-      default: 'info',
-      env: 'LOG_LEVEL',
-    },
-  },
+  log: { level: logLevelSchema },
 };

@@ -3,16 +3,16 @@ import convict from 'convict';
 import { ConfigError } from './config-error.js';
 import { configFormats } from './config-formats.js';
 import { configKeys, type ConfigKey } from './config-keys.js';
-import { configSchema, type AppConfig } from './config-schema.js';
+import { configSchema, type AppConfig, type KafkaConnectionConfig } from './config-schema.js';
 
 convict.addFormats(configFormats);
 
-type Environment = Readonly<Record<string, string | undefined>>;
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Reads `<env>_FILE` for every secret setting, the way a mounted Kubernetes Secret is consumed. */
-function readSecretFiles(env: Environment, problems: string[]): Record<string, string | undefined> {
+function readSecretFiles(env: Environment, keys: readonly ConfigKey[], problems: string[]): Record<string, string | undefined> {
   const resolved: Record<string, string | undefined> = { ...env };
-  for (const { key, env: name, sensitive } of configKeys) {
+  for (const { key, env: name, sensitive } of keys) {
     const file = env[`${name}_FILE`];
     if (!sensitive || file === undefined) continue;
     if (env[name] !== undefined) {
@@ -34,38 +34,50 @@ function describe(key: ConfigKey | undefined, line: string): string {
 }
 
 /** Convict reports all invalid keys at once, one per line, each starting with the dotted key. */
-function validationProblems(config: convict.Config<AppConfig>): string[] {
+function validationProblems<T>(config: convict.Config<T>, keys: readonly ConfigKey[]): string[] {
   try {
     config.validate({ allowed: 'strict' });
     return [];
   } catch (error) {
     const lines = (error instanceof Error ? error.message : String(error)).split('\n');
-    return lines.map((line) => describe(configKeys.find((k) => line.startsWith(`${k.key}:`)), line));
+    return lines.map((line) => describe(keys.find((k) => line.startsWith(`${k.key}:`)), line));
   }
 }
 
-function crossFieldProblems(config: AppConfig): string[] {
+/** SASL needs both credentials once a mechanism is chosen. */
+export function kafkaConnectionProblems({ sasl }: KafkaConnectionConfig): string[] {
+  if (sasl.mechanism === 'none') return [];
   const problems: string[] = [];
-  const { sasl } = config.kafka;
-  if (sasl.mechanism !== 'none') {
-    if (sasl.username === '') problems.push(`kafka.sasl.username (KAFKA_SASL_USERNAME): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
-    if (sasl.password === '') problems.push(`kafka.sasl.password (KAFKA_SASL_PASSWORD): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
-  }
-  if (config.database.poolSize < config.kafka.partitionsConsumedConcurrently) {
-    problems.push('database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY');
-  }
+  if (sasl.username === '') problems.push(`kafka.sasl.username (KAFKA_SASL_USERNAME): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
+  if (sasl.password === '') problems.push(`kafka.sasl.password (KAFKA_SASL_PASSWORD): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
   return problems;
 }
 
 /**
- * Loads and validates the whole configuration from the environment.
+ * Loads and validates a whole configuration from the environment: each key by its format, then the
+ * rules that tie keys together.
  * @throws ConfigError naming every bad key, before anything connects anywhere.
  */
-export function loadConfig(env: Environment): AppConfig {
+export function loadConfigWith<T>(
+  schema: convict.Schema<T>,
+  keys: readonly ConfigKey[],
+  env: Environment,
+  crossFieldProblems: (config: T) => string[],
+): T {
   const problems: string[] = [];
-  const config = convict(configSchema, { env: readSecretFiles(env, problems), args: [] });
-  problems.push(...validationProblems(config));
+  const config = convict(schema, { env: readSecretFiles(env, keys, problems), args: [] });
+  problems.push(...validationProblems(config, keys));
   if (problems.length === 0) problems.push(...crossFieldProblems(config.getProperties()));
   if (problems.length > 0) throw new ConfigError(problems);
   return config.getProperties();
+}
+
+/** The consumer's configuration. @throws ConfigError naming every bad key. */
+export function loadConfig(env: Environment): AppConfig {
+  return loadConfigWith(configSchema, configKeys, env, (config) => [
+    ...kafkaConnectionProblems(config.kafka),
+    ...(config.database.poolSize < config.kafka.partitionsConsumedConcurrently
+      ? ['database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY']
+      : []),
+  ]);
 }

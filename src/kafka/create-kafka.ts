@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as kafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/config-schema.js';
+import type { KafkaConnectionConfig } from '../config/config-schema.js';
 
-function sasl(config: AppConfig['kafka']['sasl']): SASLOptions | undefined {
+function sasl(config: KafkaConnectionConfig['sasl']): SASLOptions | undefined {
   const { mechanism, username, password } = config;
   return mechanism === 'none' ? undefined : { mechanism, username, password };
 }
 
-function ssl(config: AppConfig['kafka']['ssl']): { ca?: string[]; rejectUnauthorized: boolean } | false {
+function ssl(config: KafkaConnectionConfig['ssl']): { ca?: string[]; rejectUnauthorized: boolean } | false {
   if (!config.enabled) return false;
   return config.caFile === ''
     ? { rejectUnauthorized: config.rejectUnauthorized }
@@ -35,7 +35,7 @@ function logCreator(logger: Logger) {
 }
 
 /** A kafkajs client from the config: brokers, TLS and SASL. */
-export function createKafka(config: AppConfig['kafka'], logger: Logger): Kafka {
+export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,

@@ -1,0 +1,10 @@
+/** Pinned tool versions; each one is part of the binary cache key. */
+export const HELM_VERSION = 'v3.22.0';
+export const KUBECONFORM_VERSION = 'v0.8.0';
+export const SKAFFOLD_VERSION = 'v2.24.0';
+export const ETCD_VERSION = 'v3.7.3';
+export const KUBERNETES_VERSION = 'v1.37.2';
+/** The k8s.io staging modules (k8s.io/api, k8s.io/apiserver, ...) are published as v0.<minor>.<patch>. */
+export const KUBERNETES_STAGING_VERSION = 'v0.37.2';
+/** Kubernetes minor version that helm reports as its default capabilities (matches helm's client-go v0.37). */
+export const HELM_KUBERNETES_MINOR = '37';
