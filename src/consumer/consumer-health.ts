@@ -1,8 +1,4 @@
-/** The verdict of a probe, with the reason when it fails. */
-export interface ProbeResult {
-  ok: boolean;
-  reason: string;
-}
+import type { ProbeResult } from '../http/health-server.js';
 
 /**
  * What /livez and /readyz need to know about the consumer, fed by its events. Pure state with the clock

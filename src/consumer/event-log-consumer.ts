@@ -9,7 +9,7 @@ import { createDeadLetterPublisher } from '../kafka/dead-letter-publisher.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
-import { backoffDelay } from './retry-backoff.js';
+import { backoffDelay } from '../retry/retry-backoff.js';
 import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
 
 function nextOffset(offset: string): string {

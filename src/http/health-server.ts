@@ -1,6 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { ProbeResult } from '../consumer/consumer-health.js';
+
+/** The verdict of a probe, with the reason when it fails. */
+export interface ProbeResult {
+  ok: boolean;
+  reason: string;
+}
 
 /** The checks behind the probes. */
 export interface HealthChecks {
