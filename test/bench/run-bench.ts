@@ -28,6 +28,7 @@ const { values: options } = parseArgs({
     'latency-rate': { type: 'string', default: '2000' },
     'latency-seconds': { type: 'string', default: '60' },
     replicas: { type: 'string', default: '1,3' },
+    'consumer-env': { type: 'string', default: '' },
     output: { type: 'string' },
   },
 });
@@ -38,6 +39,10 @@ const floorRows = Math.min(Number(options['floor-rows']), events);
 const latencyRate = Number(options['latency-rate']);
 const latencySeconds = Number(options['latency-seconds']);
 const replicaCounts = options.replicas.split(',').map(Number);
+/** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
+const consumerOverrides = Object.fromEntries(
+  options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const output = options.output ?? path.join(tmpdir(), `todo-history-bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 const perTransaction = 1_000;
 
@@ -52,6 +57,13 @@ async function timed(run: () => Promise<void>): Promise<number> {
 }
 
 const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } } });
+const commitTimestamps = await createTestDatabase({ server: services.databaseUrl, migrated: false });
+const { rows: trackCommits } = await sql<{ setting: string }>`SELECT current_setting('track_commit_timestamp') AS setting`.execute(commitTimestamps.db);
+await commitTimestamps.drop();
+if (trackCommits[0]?.setting !== 'on') {
+  await services.stop();
+  throw new Error('latency is read from commit timestamps: set track_commit_timestamp = on on the PostgreSQL that DATABASE_URL names, or unset DATABASE_URL');
+}
 const kafka = new Kafka({ clientId: 'todo-history-bench', brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const producer = kafka.producer();
@@ -62,7 +74,7 @@ async function createTopics(topic: string, count: number): Promise<void> {
 }
 
 function consumerEnv(topic: string, groupId: string, databaseUrl: string): Record<string, string> {
-  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
+  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...consumerOverrides };
 }
 
 try {
@@ -165,7 +177,7 @@ try {
   const single = throughput['1'];
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRate, latencySeconds },
+    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRate, latencySeconds, consumerOverrides },
     writeRowsPerSecond: strategies,
     throughput,
     ratios: single

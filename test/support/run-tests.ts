@@ -11,7 +11,8 @@ const distTest = fileURLToPath(new URL('..', import.meta.url));
 const requested = process.argv.slice(2);
 const targets = requested.length > 0 ? requested : [`${distTest}unit`, `${distTest}integration`, `${distTest}faults`];
 
-const services = await startLocalServices();
+// Commit timestamps let the benchmark's smoke test measure produce-to-row latency.
+const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } } });
 let exitCode = 1;
 try {
   exitCode = await new Promise<number>((resolve) => {
