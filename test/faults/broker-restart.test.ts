@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
 import { getProbe, metricValue } from '../support/probes.js';
-import { findFreePort } from '../support/services/free-port.js';
+import { findFreePort } from '../support/system/free-port.js';
 import { startKafkaBroker, type KafkaBrokerHandle } from '../support/services/kafka-broker.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';

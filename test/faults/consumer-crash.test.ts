@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
-import { findFreePort } from '../support/services/free-port.js';
+import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers, TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';

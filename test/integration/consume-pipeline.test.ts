@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
-import { findFreePort } from '../support/services/free-port.js';
+import { findFreePort } from '../support/system/free-port.js';
 import { groupId, sampleEvents, taskId } from '../support/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers, TestTopics } from '../support/test-topics.js';

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { getProbe, metricValue } from '../support/probes.js';
-import { findFreePort } from '../support/services/free-port.js';
+import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers, TestTopics } from '../support/test-topics.js';
 import { todoEvent, todoEvents } from '../support/todo-event-stream.js';

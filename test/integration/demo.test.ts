@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { groupId } from '../support/sample-events.js';
-import { findFreePort } from '../support/services/free-port.js';
+import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers } from '../support/test-topics.js';
 

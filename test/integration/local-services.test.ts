@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import pg from 'pg';
-import { isPortAccepting } from '../support/services/free-port.js';
+import { isPortAccepting } from '../support/system/free-port.js';
 import type { KafkaBrokerHandle } from '../support/services/kafka-broker.js';
 import { startLocalServices, type LocalServices } from '../support/services/local-services.js';
 import type { PostgresServerHandle } from '../support/services/postgres-server.js';

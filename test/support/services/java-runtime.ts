@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findOnPath, isExecutable } from './run-command.js';
+import { findOnPath, isExecutable } from '../system/run-command.js';
 
 /** The `java` executable: $JAVA_HOME/bin/java if set, else the one on PATH. */
 export async function resolveJava(): Promise<string> {

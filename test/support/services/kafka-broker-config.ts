@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LOOPBACK_HOST } from './free-port.js';
+import { LOOPBACK_HOST } from '../system/free-port.js';
 
 export const KAFKA_NODE_ID = 1;
 

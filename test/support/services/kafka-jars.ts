@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveCacheDir } from './cache-dir.js';
-import { withFileLock } from './file-lock.js';
-import { describeError } from './log-tail.js';
+import { resolveCacheDir } from '../system/cache-dir.js';
+import { withFileLock } from '../system/file-lock.js';
+import { describeError } from '../system/log-tail.js';
 import { pathExists } from './path-exists.js';
-import { findOnPath, runCommand } from './run-command.js';
+import { findOnPath, runCommand } from '../system/run-command.js';
 
 /** Newest Kafka 4.x on Maven Central at the time of writing; its broker runs on Java 17. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0';

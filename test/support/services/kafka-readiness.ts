@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { isPortAccepting } from './free-port.js';
+import { isPortAccepting } from '../system/free-port.js';
 import { KAFKA_NODE_ID } from './kafka-broker-config.js';
 
 /** True once the broker accepts connections and answers metadata requests listing itself. */

@@ -2,7 +2,7 @@
 // Starts a local Kafka broker and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL are set),
 // prints their addresses as shell assignments and keeps them up until SIGINT or SIGTERM.
 import { once } from 'node:events';
-import { describeError } from './log-tail.js';
+import { describeError } from '../system/log-tail.js';
 import { startLocalServices } from './local-services.js';
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { startKafkaBroker, type KafkaBrokerHandle, type KafkaBrokerOptions } from './kafka-broker.js';
-import { describeError } from './log-tail.js';
+import { describeError } from '../system/log-tail.js';
 import { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './postgres-server.js';
 
 export interface LocalServicesOptions {

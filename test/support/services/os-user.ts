@@ -1,4 +1,4 @@
-import { runCommand } from './run-command.js';
+import { runCommand } from '../system/run-command.js';
 
 export interface OsUser {
   readonly name: string;

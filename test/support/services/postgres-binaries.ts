@@ -1,9 +1,9 @@
 import { readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveCacheDir } from './cache-dir.js';
-import { withFileLock } from './file-lock.js';
-import { describeError } from './log-tail.js';
-import { findOnPath, isExecutable, runCommand } from './run-command.js';
+import { resolveCacheDir } from '../system/cache-dir.js';
+import { withFileLock } from '../system/file-lock.js';
+import { describeError } from '../system/log-tail.js';
+import { findOnPath, isExecutable, runCommand } from '../system/run-command.js';
 
 export interface PostgresBinaries {
   readonly binDir: string;

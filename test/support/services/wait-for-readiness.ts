@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readLogTail } from './log-tail.js';
+import { readLogTail } from '../system/log-tail.js';
 import { describeExit, type ServiceProcess } from './service-process.js';
 
 export interface ReadinessWait {

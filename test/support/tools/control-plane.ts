@@ -4,8 +4,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerExitCleanup } from './exit-cleanup.js';
-import { freeLoopbackPort } from './free-port.js';
+import { findFreePorts } from '../system/free-port.js';
+import { registerExitCleanup } from '../system/process-exit-cleanup.js';
 import { ensureGoTool } from './go-tools.js';
 import { kubeRequest } from './kube-http.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -106,11 +106,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
   const workDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'control-plane-'));
   const processes: ManagedProcess[] = [];
-  const unregister = registerExitCleanup(() => {
-    for (const child of processes) child.killNow();
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
   let stopped: Promise<void> | undefined;
+  const unregister = registerExitCleanup({
+    killNow: () => {
+      for (const child of processes) child.killNow();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+    shutdown: () => stop(),
+  });
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       for (const child of [...processes].reverse()) await child.stop();
@@ -121,7 +124,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 
   try {
-    const [etcdClientPort, etcdPeerPort, apiserverPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+    const [etcdClientPort, etcdPeerPort, apiserverPort] = await findFreePorts(3);
+    if (etcdClientPort === undefined || etcdPeerPort === undefined || apiserverPort === undefined) throw new Error('no three free ports');
     const etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
     const etcd = startEtcd(etcdBinary, workDir, etcdClientPort, etcdPeerPort);
     processes.push(etcd);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { runCommandOrThrow } from './run-command.js';
+import { runCommand } from '../system/run-command.js';
 
 /** How to build one `main` package of a published Go module. */
 export interface GoBuildRecipe {
@@ -38,13 +38,13 @@ export function goEnvironment(): NodeJS.ProcessEnv {
 
 async function readToolGoMod(recipe: GoBuildRecipe, workDir: string): Promise<GoModJson> {
   const moduleAtVersion = `${recipe.module}@${recipe.version}`;
-  const download = await runCommandOrThrow(`go mod download ${moduleAtVersion}`, 'go', ['mod', 'download', '-json', moduleAtVersion], {
+  const download = await runCommand('go', ['mod', 'download', '-json', moduleAtVersion], {
     cwd: workDir,
     env: goEnvironment(),
   });
   const { GoMod: goModFile } = JSON.parse(download.stdout) as { GoMod?: string };
-  if (goModFile === undefined) throw new Error(`go mod download ${moduleAtVersion} reported no go.mod:\n${download.output}`);
-  const parsed = await runCommandOrThrow(`go mod edit -json ${goModFile}`, 'go', ['mod', 'edit', '-json', goModFile], {
+  if (goModFile === undefined) throw new Error(`go mod download ${moduleAtVersion} reported no go.mod:\n${download.stdout}`);
+  const parsed = await runCommand('go', ['mod', 'edit', '-json', goModFile], {
     cwd: workDir,
     env: goEnvironment(),
   });
@@ -91,5 +91,5 @@ export async function buildGoBinary(recipe: GoBuildRecipe, workDir: string, outp
   if (recipe.ldflags !== undefined && recipe.ldflags.length > 0) args.push('-ldflags', recipe.ldflags.join(' '));
   if (recipe.tags !== undefined && recipe.tags.length > 0) args.push('-tags', recipe.tags.join(','));
   args.push(recipe.mainPackage);
-  await runCommandOrThrow(`go build ${recipe.mainPackage}@${recipe.version}`, 'go', args, { cwd: workDir, env: goEnvironment() });
+  await runCommand('go', args, { cwd: workDir, env: goEnvironment() });
 }

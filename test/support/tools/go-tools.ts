@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { toolsCacheRoot } from './cache-dir.js';
-import { withFileLock } from './file-lock.js';
+import { resolveCacheDir } from '../system/cache-dir.js';
+import { withFileLock } from '../system/file-lock.js';
 import { buildGoBinary, type GoBuildRecipe } from './go-module-build.js';
 import {
   ETCD_VERSION,
@@ -84,19 +84,19 @@ async function isExecutable(file: string): Promise<boolean> {
 
 /** Where the binary of `tool` at its pinned version lives once built. */
 export function goToolBinaryPath(tool: GoTool): string {
-  return path.join(toolsCacheRoot(), 'bin', `${tool}-${GO_TOOL_RECIPES[tool].version}`, tool);
+  return path.join(resolveCacheDir(), 'bin', `${tool}-${GO_TOOL_RECIPES[tool].version}`, tool);
 }
 
 async function buildIntoCache(tool: GoTool): Promise<string> {
   const binary = goToolBinaryPath(tool);
   const recipe = GO_TOOL_RECIPES[tool];
   const key = `${tool}-${recipe.version}`;
-  return withFileLock(path.join(toolsCacheRoot(), 'locks', key), async () => {
+  return withFileLock(path.join(resolveCacheDir(), 'locks', key), async () => {
     if (await isExecutable(binary)) return binary; // Another process built it while we waited.
     const partial = `${binary}.partial-${process.pid}`;
     await fs.mkdir(path.dirname(binary), { recursive: true });
     try {
-      await buildGoBinary(recipe, path.join(toolsCacheRoot(), 'go-build', key), partial);
+      await buildGoBinary(recipe, path.join(resolveCacheDir(), 'go-build', key), partial);
       await fs.rename(partial, binary);
     } catch (error) {
       await fs.rm(partial, { force: true });

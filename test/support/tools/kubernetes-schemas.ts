@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { toolsCacheRoot } from './cache-dir.js';
-import { withFileLock } from './file-lock.js';
+import { resolveCacheDir } from '../system/cache-dir.js';
+import { withFileLock } from '../system/file-lock.js';
 import { goModuleSourceDir } from './go-module-source.js';
 import { kindSchemaFiles, type SwaggerDocument } from './openapi-to-json-schema.js';
 import { KUBERNETES_VERSION } from './tool-versions.js';
@@ -12,7 +12,7 @@ const VARIANTS = [
 ] as const;
 
 function schemaRoot(): string {
-  return path.join(toolsCacheRoot(), 'kubernetes-json-schema');
+  return path.join(resolveCacheDir(), 'kubernetes-json-schema');
 }
 
 function variantDir(suffix: string): string {
@@ -50,7 +50,7 @@ export async function ensureKubernetesSchemas(): Promise<string> {
   const location = path.join(schemaRoot(), `${KUBERNETES_VERSION}-standalone{{ .StrictSuffix }}`, '{{ .ResourceKind }}{{ .KindSuffix }}.json');
   const isComplete = async (): Promise<boolean> => (await Promise.all(VARIANTS.map(({ suffix }) => exists(variantDir(suffix))))).every(Boolean);
   if (await isComplete()) return location;
-  await withFileLock(path.join(toolsCacheRoot(), 'locks', `kubernetes-json-schema-${KUBERNETES_VERSION}`), async () => {
+  await withFileLock(path.join(resolveCacheDir(), 'locks', `kubernetes-json-schema-${KUBERNETES_VERSION}`), async () => {
     if (await isComplete()) return;
     const source = await goModuleSourceDir('k8s.io/kubernetes', KUBERNETES_VERSION);
     const swagger = path.join(source, 'api', 'openapi-spec', 'swagger.json');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastLines } from './run-command.js';
+import { lastLines } from '../system/log-tail.js';
 
 /** A long-running child whose stdout and stderr go to a log file. */
 export class ManagedProcess {

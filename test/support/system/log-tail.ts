@@ -11,6 +11,12 @@ export async function readLogTail(logFile: string, maxLines = 60): Promise<strin
   }
 }
 
+/** The last `count` lines of `text`, noting how many came before. */
+export function lastLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  return lines.length <= count ? text : [`[... ${lines.length - count} earlier lines omitted]`, ...lines.slice(-count)].join('\n');
+}
+
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

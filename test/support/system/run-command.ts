@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { lastLines } from './log-tail.js';
 
 // Enough for a stack trace or an apt/Maven error, without the pages of configuration some tools print first.
 const MAX_ERROR_OUTPUT_LINES = 60;
@@ -49,10 +50,6 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   });
 }
 
-function lastLines(text: string, count: number): string {
-  const lines = text.split('\n');
-  return lines.length <= count ? text : [`[... ${lines.length - count} earlier lines omitted]`, ...lines.slice(-count)].join('\n');
-}
 
 function withoutColours(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
