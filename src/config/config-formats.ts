@@ -1,6 +1,19 @@
 import convict from 'convict';
 
 const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+// Kubernetes object names (RFC 1123 subdomain) and namespace names (RFC 1123 label).
+const dnsSubdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A name check that also accepts '' when the schema entry says `optional: true`. */
+function kubernetesName(pattern: RegExp, what: string): convict.Format {
+  return {
+    validate(value: unknown, schema: convict.SchemaObj) {
+      if (schema.optional === true && value === '') return;
+      if (typeof value !== 'string' || !pattern.test(value)) throw new Error(`must be ${what}`);
+    },
+  };
+}
 
 function parseInteger(value: string): number | string {
   return /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -36,6 +49,8 @@ export const configFormats: Record<string, convict.Format> = {
       if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string');
     },
   },
+  'kubernetes-name': kubernetesName(dnsSubdomain, 'a Kubernetes object name: lower-case letters, digits, - and ., at most 253 characters'),
+  'kubernetes-namespace': kubernetesName(dnsLabel, 'a Kubernetes namespace name: lower-case letters, digits and -, at most 63 characters'),
   'topic-name': {
     validate(value: unknown) {
       if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(value)) {

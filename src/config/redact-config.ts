@@ -1,4 +1,5 @@
-import type { AppConfig } from './config-schema.js';
+import type { AppConfig, KafkaConnectionConfig } from './config-schema.js';
+import type { ScalerConfig } from './scaler-config-schema.js';
 
 const redacted = '[redacted]';
 
@@ -8,15 +9,24 @@ function withoutPassword(url: string): string {
   return parsed.toString();
 }
 
+function redactKafka<T extends KafkaConnectionConfig>(kafka: T): T {
+  return { ...kafka, sasl: { ...kafka.sasl, password: kafka.sasl.password === '' ? '' : redacted } };
+}
+
 /** The effective configuration as it may be logged: no password, in any key, ever. */
 export function redactConfig(config: AppConfig): AppConfig {
   return {
     ...config,
-    kafka: { ...config.kafka, sasl: { ...config.kafka.sasl, password: config.kafka.sasl.password === '' ? '' : redacted } },
+    kafka: redactKafka(config.kafka),
     database: {
       ...config.database,
       url: withoutPassword(config.database.url),
       password: config.database.password === '' ? '' : redacted,
     },
   };
+}
+
+/** The scaler's effective configuration as it may be logged. */
+export function redactScalerConfig(config: ScalerConfig): ScalerConfig {
+  return { ...config, kafka: redactKafka(config.kafka) };
 }

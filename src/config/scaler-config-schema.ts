@@ -1,4 +1,5 @@
 import type { Schema } from 'convict';
+import { jitterFactor } from '../scaler/leader-election.js';
 import { configKeysOf, type ConfigKey } from './config-keys.js';
 import {
   httpPortSchema,
@@ -42,13 +43,14 @@ export const scalerConfigSchema: Schema<ScalerConfig> = {
   scaler: {
     namespace: {
       doc: 'Namespace of the consumer Deployment; empty means the scaler pod\'s own namespace.',
-      format: String,
+      format: 'kubernetes-namespace',
+      optional: true,
       default: '',
       env: 'SCALER_NAMESPACE',
     },
     deployment: {
       doc: 'Name of the consumer Deployment whose replicas the scaler keeps equal to the partition count.',
-      format: 'non-empty-string',
+      format: 'kubernetes-name',
       default: null,
       env: 'SCALER_DEPLOYMENT',
     },
@@ -80,7 +82,8 @@ export const scalerConfigSchema: Schema<ScalerConfig> = {
   leaderElection: {
     leaseName: {
       doc: 'Name of the coordination.k8s.io Lease the scaler replicas elect a leader with; empty means <deployment>-scaler.',
-      format: String,
+      format: 'kubernetes-name',
+      optional: true,
       default: '',
       env: 'SCALER_LEASE_NAME',
     },
@@ -91,7 +94,7 @@ export const scalerConfigSchema: Schema<ScalerConfig> = {
       env: 'SCALER_IDENTITY',
     },
     leaseDurationMs: {
-      doc: 'How long a Lease holds without renewal before another replica may take it, in milliseconds.',
+      doc: 'How long a Lease holds without renewal before another replica may take it, in milliseconds; whole seconds, as the Lease stores it.',
       format: 'bounded-int',
       min: 1_000,
       max: 600_000,
@@ -133,8 +136,12 @@ export function loadScalerConfig(env: Environment): ScalerConfig {
       ...(leaderElection.renewDeadlineMs >= leaderElection.leaseDurationMs
         ? ['leaderElection.renewDeadlineMs (SCALER_RENEW_DEADLINE_MS): must be below SCALER_LEASE_DURATION_MS']
         : []),
-      ...(leaderElection.retryPeriodMs >= leaderElection.renewDeadlineMs
-        ? ['leaderElection.retryPeriodMs (SCALER_RETRY_PERIOD_MS): must be below SCALER_RENEW_DEADLINE_MS']
+      ...(leaderElection.leaseDurationMs % 1_000 !== 0
+        ? ['leaderElection.leaseDurationMs (SCALER_LEASE_DURATION_MS): must be whole seconds (a multiple of 1000): the Lease stores leaseDurationSeconds']
+        : []),
+      // client-go's rule: the renew deadline leaves a leader room for a second try.
+      ...(leaderElection.renewDeadlineMs <= jitterFactor * leaderElection.retryPeriodMs
+        ? [`leaderElection.retryPeriodMs (SCALER_RETRY_PERIOD_MS): must be below SCALER_RENEW_DEADLINE_MS / ${jitterFactor}`]
         : []),
     ];
   });
