@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
@@ -53,7 +53,8 @@ export class EventLogConsumer {
       maxBytesPerPartition: kafkaConfig.maxBytesPerPartition,
       allowAutoTopicCreation: false,
     });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    // The default partitioner, named so kafkajs does not warn about its v2 change on every start.
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = kafka.admin();
     this.sinks = {
       writeRows: (rows) => writeEventLogs(db, rows, config.database.insertChunkRows),
