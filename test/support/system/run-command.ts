@@ -20,8 +20,14 @@ export interface CommandOutput {
   readonly stderr: string;
 }
 
-/** Runs a command to completion, capturing its output; rejects with that output when it fails. */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandOutput> {
+export interface CommandResult extends CommandOutput {
+  /** null when a signal ended the command. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Runs a command to completion, capturing its output; resolves whatever the exit code (callers that assert on it). */
+export function runCommandForResult(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
   const commandLine = [command, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -38,18 +44,18 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', (error) => reject(new Error(`Could not run \`${commandLine}\`: ${error.message}`)));
-    child.once('close', (code, signal) => {
-      if (code === 0) {
-        resolve({ stdout, stderr });
-        return;
-      }
-      const outcome = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-      const output = lastLines(withoutColours(`${stdout}\n${stderr}`).trim(), MAX_ERROR_OUTPUT_LINES);
-      reject(new Error(`\`${commandLine}\` ${outcome}${output === '' ? '' : `:\n${output}`}`));
-    });
+    child.once('close', (exitCode, signal) => resolve({ stdout, stderr, exitCode, signal }));
   });
 }
 
+/** Runs a command to completion, capturing its output; rejects with that output when it fails. */
+export async function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandOutput> {
+  const { stdout, stderr, exitCode, signal } = await runCommandForResult(command, args, options);
+  if (exitCode === 0) return { stdout, stderr };
+  const outcome = signal !== null ? `was killed by ${signal}` : `exited with code ${String(exitCode)}`;
+  const output = lastLines(withoutColours(`${stdout}\n${stderr}`).trim(), MAX_ERROR_OUTPUT_LINES);
+  throw new Error(`\`${[command, ...args].join(' ')}\` ${outcome}${output === '' ? '' : `:\n${output}`}`);
+}
 
 function withoutColours(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, '');

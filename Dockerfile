@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# One image for every command: `consume` (the default), `migrate …` and `scaler`.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY migrations ./migrations
+# tsconfig also includes test/, which is not copied: only dist/src and dist/migrations are built.
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+# package.json carries "type": "module", which the compiled ESM needs.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+# The CLI finds the migrations at dist/migrations, relative to dist/src/db.
+COPY --from=build /app/dist/migrations ./dist/migrations
+# Numeric, so that Kubernetes' runAsNonRoot can verify it.
+USER 65532:65532
+EXPOSE 8080
+# Node is PID 1 and the program handles SIGTERM itself; no npm or shell in between.
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli.js"]
+CMD ["consume"]
