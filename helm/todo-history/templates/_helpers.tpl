@@ -1,0 +1,193 @@
+{{/* Chart name, or nameOverride. */}}
+{{- define "todo-history.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* "<release>-<name>" (just the release when it already contains the name), or fullnameOverride. */}}
+{{- define "todo-history.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := include "todo-history.name" . }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The full name with a suffix; call with (dict "context" $ "suffix" "scaler"). */}}
+{{- define "todo-history.suffixedName" -}}
+{{- printf "%s-%s" (include "todo-history.fullname" .context) .suffix | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "todo-history.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels of one component; call with (dict "context" $ "component" "consumer"). */}}
+{{- define "todo-history.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "todo-history.name" .context }}
+app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Standard labels of one component; call with (dict "context" $ "component" "consumer"). */}}
+{{- define "todo-history.labels" -}}
+helm.sh/chart: {{ include "todo-history.chart" .context }}
+{{ include "todo-history.selectorLabels" . }}
+app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+{{- end }}
+
+{{/* Pod labels: the standard ones plus podLabels. */}}
+{{- define "todo-history.podLabels" -}}
+{{ include "todo-history.labels" . }}
+{{- with .context.Values.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "todo-history.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest }}
+{{- printf "%s@%s" $image.repository $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Consumer replicas: replicaCount, or the partition count when it is null (0 is a valid choice). */}}
+{{- define "todo-history.replicas" -}}
+{{- if kindIs "invalid" .Values.replicaCount }}
+{{- .Values.kafka.topic.partitions | int }}
+{{- else }}
+{{- .Values.replicaCount | int }}
+{{- end }}
+{{- end }}
+
+{{- define "todo-history.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "todo-history.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "todo-history.migrationServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- include "todo-history.suffixedName" (dict "context" . "suffix" "migrate") }}
+{{- else }}
+{{- include "todo-history.serviceAccountName" . }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret the pods read credentials from: the existing one, or the one this chart creates. */}}
+{{- define "todo-history.secretName" -}}
+{{- default (include "todo-history.fullname" .) .Values.auth.existingSecret }}
+{{- end }}
+
+{{/* Non-empty when a database password is read from the Secret. */}}
+{{- define "todo-history.hasDatabasePassword" -}}
+{{- if .Values.auth.existingSecret }}
+{{- .Values.auth.secretKeys.databasePassword }}
+{{- else if .Values.auth.databasePassword }}
+{{- .Values.auth.secretKeys.databasePassword }}
+{{- end }}
+{{- end }}
+
+{{- define "todo-history.leaseName" -}}
+{{- include "todo-history.suffixedName" (dict "context" . "suffix" "scaler") }}
+{{- end }}
+
+{{- define "todo-history.credentialsDir" -}}/var/run/secrets/todo-history{{- end }}
+{{- define "todo-history.kafkaCaDir" -}}/etc/todo-history/kafka-ca{{- end }}
+{{- define "todo-history.databaseCaDir" -}}/etc/todo-history/database-ca{{- end }}
+
+{{/* Settings shared by every Kafka client of the chart (consumer and scaler). */}}
+{{- define "todo-history.kafkaSettings" -}}
+{{- $kafka := .Values.kafka -}}
+KAFKA_BROKERS: {{ $kafka.brokers | quote }}
+KAFKA_CLIENT_ID: {{ $kafka.clientId | quote }}
+KAFKA_TOPIC: {{ $kafka.topic.name | quote }}
+KAFKA_SSL_ENABLED: {{ $kafka.ssl.enabled | toString | quote }}
+{{- if $kafka.ssl.caSecret.name }}
+KAFKA_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.kafkaCaDir" .) $kafka.ssl.caSecret.key | quote }}
+{{- end }}
+KAFKA_SSL_REJECT_UNAUTHORIZED: {{ $kafka.ssl.rejectUnauthorized | toString | quote }}
+KAFKA_SASL_MECHANISM: {{ $kafka.sasl.mechanism | quote }}
+KAFKA_SASL_USERNAME: {{ $kafka.sasl.username | quote }}
+{{- end }}
+
+{{/* Non-secret database settings. */}}
+{{- define "todo-history.databaseSettings" -}}
+{{- $database := .Values.database -}}
+DATABASE_SSL_MODE: {{ $database.sslMode | quote }}
+{{- if $database.sslCaSecret.name }}
+DATABASE_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.databaseCaDir" .) $database.sslCaSecret.key | quote }}
+{{- end }}
+DATABASE_POOL_SIZE: {{ $database.poolSize | int | quote }}
+DATABASE_INSERT_CHUNK_ROWS: {{ $database.insertChunkRows | int | quote }}
+DATABASE_CONNECT_TIMEOUT_MS: {{ $database.connectTimeoutMs | int | quote }}
+DATABASE_STATEMENT_TIMEOUT_MS: {{ $database.statementTimeoutMs | int | quote }}
+{{- end }}
+
+{{/* Settings of the scaler and the consumer alike. */}}
+{{- define "todo-history.processSettings" -}}
+RETRY_INITIAL_DELAY_MS: {{ .Values.retry.initialDelayMs | int | quote }}
+RETRY_MAX_DELAY_MS: {{ .Values.retry.maxDelayMs | int | quote }}
+HTTP_PORT: {{ .Values.http.port | int | quote }}
+LOG_LEVEL: {{ .Values.log.level | quote }}
+{{- end }}
+
+{{/* Non-secret settings of `migrate` (the hook Job) and the test pod: they only talk to the database. */}}
+{{- define "todo-history.migrationSettings" -}}
+{{ include "todo-history.databaseSettings" . }}
+LOG_LEVEL: {{ .Values.log.level | quote }}
+{{- end }}
+
+{{/* Every non-secret setting of `todo-history consume`: the consumer ConfigMap. */}}
+{{- define "todo-history.consumerSettings" -}}
+{{ include "todo-history.kafkaSettings" . }}
+KAFKA_GROUP_ID: {{ .Values.kafka.groupId | quote }}
+KAFKA_DLQ_TOPIC: {{ .Values.kafka.dlqTopic | quote }}
+KAFKA_FROM_BEGINNING: {{ .Values.kafka.fromBeginning | toString | quote }}
+KAFKA_SESSION_TIMEOUT_MS: {{ .Values.kafka.sessionTimeoutMs | int | quote }}
+KAFKA_HEARTBEAT_INTERVAL_MS: {{ .Values.kafka.heartbeatIntervalMs | int | quote }}
+KAFKA_MAX_BYTES_PER_PARTITION: {{ .Values.kafka.maxBytesPerPartition | int | quote }}
+KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: {{ .Values.kafka.partitionsConsumedConcurrently | int | quote }}
+{{ include "todo-history.databaseSettings" . }}
+{{ include "todo-history.processSettings" . }}
+SHUTDOWN_GRACE_MS: {{ .Values.shutdown.graceMs | int | quote }}
+LIVENESS_STALL_TIMEOUT_MS: {{ .Values.health.stallTimeoutMs | int | quote }}
+LAG_POLL_INTERVAL_MS: {{ .Values.health.lagPollIntervalMs | int | quote }}
+{{- end }}
+
+{{/* Every non-secret setting of `todo-history scaler`: the scaler ConfigMap. SCALER_IDENTITY is the pod name. */}}
+{{- define "todo-history.scalerSettings" -}}
+{{- $scaler := .Values.scaler -}}
+{{- include "todo-history.kafkaSettings" . }}
+SCALER_NAMESPACE: {{ .Release.Namespace | quote }}
+SCALER_DEPLOYMENT: {{ include "todo-history.fullname" . | quote }}
+SCALER_MIN_REPLICAS: {{ $scaler.minReplicas | int | quote }}
+SCALER_MAX_REPLICAS: {{ $scaler.maxReplicas | int | quote }}
+SCALER_INTERVAL_MS: {{ $scaler.intervalMs | int | quote }}
+SCALER_LEASE_NAME: {{ include "todo-history.leaseName" . | quote }}
+SCALER_LEASE_DURATION_MS: {{ $scaler.leaderElection.leaseDurationMs | int | quote }}
+SCALER_RENEW_DEADLINE_MS: {{ $scaler.leaderElection.renewDeadlineMs | int | quote }}
+SCALER_RETRY_PERIOD_MS: {{ $scaler.leaderElection.retryPeriodMs | int | quote }}
+{{ include "todo-history.processSettings" . }}
+{{- end }}
+
+{{/* Data of a Secret the chart creates; call with (dict "context" $ "kafka" true) to include the SASL password. */}}
+{{- define "todo-history.secretData" -}}
+{{- $auth := .context.Values.auth -}}
+{{ $auth.secretKeys.databaseUrl }}: {{ $auth.databaseUrl | b64enc | quote }}
+{{- if $auth.databasePassword }}
+{{ $auth.secretKeys.databasePassword }}: {{ $auth.databasePassword | b64enc | quote }}
+{{- end }}
+{{- if and .kafka (ne .context.Values.kafka.sasl.mechanism "none") }}
+{{ $auth.secretKeys.kafkaSaslPassword }}: {{ $auth.kafkaSaslPassword | b64enc | quote }}
+{{- end }}
+{{- end }}
