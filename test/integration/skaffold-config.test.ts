@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/load-config.js';
+import { chartDir, repoRoot } from '../support/kubernetes/helm-chart.js';
+import { kubeconform } from '../support/kubernetes/kubeconform.js';
+import { findObject, parseManifests, podSpecOf, type Deployment, type Job, type KubeObject, type Secret, type Service } from '../support/kubernetes/manifests.js';
+import { skaffold } from '../support/kubernetes/skaffold.js';
+import { DEFAULT_KAFKA_VERSION } from '../support/services/kafka-jars.js';
+import { SKAFFOLD_CONFIG_VERSION } from '../support/tools/skaffold-schema.js';
+
+// The first run may build skaffold, helm and kubeconform from source.
+const TOOL_BUILD_TIMEOUT_MS = 30 * 60_000;
+const DEV_MANIFESTS = path.join(repoRoot, 'deploy', 'k8s');
+
+interface SkaffoldConfig {
+  apiVersion: string;
+  metadata: { name: string };
+  deploy?: { helm?: { releases: { name: string; chartPath: string; setValues?: Record<string, string>; setValueTemplates?: Record<string, string> }[] } };
+  portForward?: { resourceType: string; resourceName: string; port: number }[];
+}
+
+const readYaml = <T>(file: string): T => parse(readFileSync(file, 'utf8')) as T;
+const configNames = (diagnosed: string): string[] => parseManifests(diagnosed).map((config) => (config as unknown as SkaffoldConfig).metadata.name);
+
+describe('skaffold.yaml and the development manifests in deploy/', { timeout: TOOL_BUILD_TIMEOUT_MS }, () => {
+  const root = readYaml<SkaffoldConfig>(path.join(repoRoot, 'skaffold.yaml'));
+
+  it('are written for the newest config version the pinned skaffold knows', () => {
+    assert.equal(root.apiVersion, `skaffold/${SKAFFOLD_CONFIG_VERSION}`);
+    assert.equal(readYaml<SkaffoldConfig>(path.join(repoRoot, 'deploy', 'skaffold.yaml')).apiVersion, `skaffold/${SKAFFOLD_CONFIG_VERSION}`);
+  });
+
+  it('parse with skaffold\'s own strict parser, which rejects a field it does not know', async () => {
+    const plain = await skaffold(['diagnose', '--yaml-only']);
+    assert.equal(plain.exitCode, 0, plain.stderr);
+    assert.deepEqual(configNames(plain.stdout), ['todo-history']);
+
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-'));
+    try {
+      const misspelt = path.join(scratch, 'skaffold.yaml');
+      await fs.writeFile(misspelt, readFileSync(path.join(repoRoot, 'skaffold.yaml'), 'utf8').replace('setValueTemplates:', 'setValueTemplate:'));
+      const rejected = await skaffold(['diagnose', '--yaml-only', '--filename', misspelt]);
+      assert.equal(rejected.exitCode, 1);
+      assert.match(rejected.stderr, /field setValueTemplate not found in type latest\.HelmRelease/);
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('add the development services in the dev profile, as a dependency deployed before the chart', async () => {
+    const dev = await skaffold(['diagnose', '--yaml-only', '--profile', 'dev']);
+    assert.equal(dev.exitCode, 0, dev.stderr);
+    assert.deepEqual(configNames(dev.stdout), ['todo-history-dev-services', 'todo-history']);
+  });
+
+  it('build the Dockerfile and hand the built image to the chart, and forward the metrics port', () => {
+    const release = root.deploy?.helm?.releases[0];
+    assert.equal(release?.chartPath, path.relative(repoRoot, chartDir));
+    assert.deepEqual(release?.setValueTemplates, { 'image.repository': '{{.IMAGE_REPO_todo_history}}', 'image.tag': '{{.IMAGE_TAG_todo_history}}' });
+    assert.deepEqual(root.portForward?.map((forward) => [forward.resourceType, forward.resourceName, forward.port]), [['service', 'todo-history', 8080]]);
+  });
+
+  describe('skaffold render --offline --profile dev', () => {
+    let objects: KubeObject[] = [];
+    let renderFile = '';
+
+    before(async () => {
+      const result = await skaffold(['render', '--offline=true', '--digest-source=tag', '--profile', 'dev']);
+      assert.equal(result.exitCode, 0, result.stderr);
+      objects = parseManifests(result.stdout);
+      renderFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-render-')), 'render.yaml');
+      await fs.writeFile(renderFile, result.stdout);
+    }, { timeout: TOOL_BUILD_TIMEOUT_MS });
+    after(async () => {
+      await fs.rm(path.dirname(renderFile), { recursive: true, force: true });
+    });
+
+    it('renders the services before the chart, all valid for kubeconform -strict', async () => {
+      const at = (kind: string, name: string): number => objects.findIndex((o) => o.kind === kind && o.metadata.name === name);
+      assert.ok(at('StatefulSet', 'timescaledb') >= 0 && at('StatefulSet', 'timescaledb') < at('Deployment', 'todo-history'));
+      const report = await kubeconform([renderFile]);
+      assert.equal(report.exitCode, 0, report.resources.map((r) => `${r.kind}/${r.name}: ${r.msg}`).join('\n'));
+      assert.deepEqual([...new Set(report.resources.map((r) => r.status))], ['statusValid']);
+      assert.equal(report.resources.length, objects.length);
+    });
+
+    it('runs every container of the chart on the image skaffold built, not the chart\'s default tag', () => {
+      const appVersion = readYaml<{ appVersion: string }>(path.join(chartDir, 'Chart.yaml')).appVersion;
+      const chartObjects = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'todo-history');
+      const images = chartObjects.filter((o) => ['Deployment', 'Job', 'Pod'].includes(o.kind)).flatMap((o) => podSpecOf(o).containers.map((c) => c.image));
+      assert.ok(images.length >= 3);
+      for (const image of images) {
+        assert.match(image, /^todo-history:[\w][\w.-]*$/);
+        assert.notEqual(image, `todo-history:${appVersion}`);
+      }
+    });
+
+    it('points the chart at the Secret deploy/ creates, whose keys it reads, and forwards a port the Service has', () => {
+      const consumer = findObject<Deployment>(objects, 'Deployment', 'todo-history').spec.template.spec.containers[0];
+      const refs = (consumer?.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef] : []));
+      assert.ok(refs.length > 0);
+      const secret = findObject<Secret>(objects, 'Secret', root.deploy?.helm?.releases[0]?.setValues?.['auth.existingSecret'] ?? '');
+      for (const ref of refs) {
+        assert.equal(ref.name, secret.metadata.name);
+        assert.ok(ref.key in (secret.stringData ?? {}), `${secret.metadata.name} has ${ref.key}`);
+      }
+      const service = findObject<Service>(objects, 'Service', root.portForward?.[0]?.resourceName ?? '');
+      assert.ok(service.spec.ports.some((p) => p.port === root.portForward?.[0]?.port));
+    });
+  });
+
+  describe('deploy/k8s', () => {
+    const manifests = (): KubeObject[] =>
+      parseManifests(readdirSync(DEV_MANIFESTS).map((file) => readFileSync(path.join(DEV_MANIFESTS, file), 'utf8')).join('\n---\n'));
+
+    it('is valid for kubeconform -strict', async () => {
+      const files = (await fs.readdir(DEV_MANIFESTS)).map((file) => path.join(DEV_MANIFESTS, file));
+      const report = await kubeconform(files);
+      assert.equal(report.exitCode, 0, report.resources.map((r) => `${r.kind}/${r.name}: ${r.msg}`).join('\n'));
+      assert.deepEqual(report.resources.map((r) => `${r.kind}/${r.name}:${r.status}`).sort(), [
+        'Job/todo-history-topics:statusValid',
+        'Secret/todo-history-credentials:statusValid',
+        'Service/kafka:statusValid',
+        'Service/timescaledb:statusValid',
+        'StatefulSet/kafka:statusValid',
+        'StatefulSet/timescaledb:statusValid',
+      ]);
+    });
+
+    it('creates the application\'s topics with the chart\'s partition count, on the Kafka version the tests run', () => {
+      const job = findObject<Job>(manifests(), 'Job', 'todo-history-topics');
+      const [container] = job.spec.template.spec.containers;
+      const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+      const app = loadConfig({});
+      assert.equal(env['TOPICS'], `${app.kafka.topic} ${app.kafka.dlqTopic}`);
+      assert.equal(Number(env['PARTITIONS']), readYaml<{ kafka: { topic: { partitions: number } } }>(path.join(chartDir, 'values.yaml')).kafka.topic.partitions);
+      assert.equal(container?.image, `apache/kafka:${DEFAULT_KAFKA_VERSION}`);
+      const kafka = podSpecOf(findObject(manifests(), 'StatefulSet', 'kafka'));
+      assert.equal(kafka.containers[0]?.image, `apache/kafka:${DEFAULT_KAFKA_VERSION}`);
+      // A Service named kafka would otherwise inject KAFKA_PORT & co., which the image reads as broker settings.
+      assert.equal(kafka.enableServiceLinks, false);
+    });
+
+    it('serves Kafka and the database where the chart\'s defaults and the credentials look for them', () => {
+      const objects = manifests();
+      const values = readYaml<{ kafka: { brokers: string } }>(path.join(chartDir, 'values.yaml'));
+      const [host, port] = values.kafka.brokers.split(':');
+      assert.ok(findObject<Service>(objects, 'Service', host ?? '').spec.ports.some((p) => p.port === Number(port)));
+      const secret = findObject<Secret>(objects, 'Secret', 'todo-history-credentials');
+      const url = new URL(secret.stringData?.['database-url'] ?? '');
+      assert.ok(findObject<Service>(objects, 'Service', url.hostname).spec.ports.some((p) => p.port === Number(url.port)));
+      assert.equal(url.password, '', 'the password is a key of its own, which the database container reads too');
+      const chartKeys = readYaml<{ auth: { secretKeys: Record<string, string> } }>(path.join(chartDir, 'values.yaml')).auth.secretKeys;
+      assert.deepEqual(Object.keys(secret.stringData ?? {}).sort(), [chartKeys['databasePassword'], chartKeys['databaseUrl']].sort());
+    });
+  });
+});

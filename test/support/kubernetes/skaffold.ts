@@ -1,0 +1,26 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureGoTool } from '../tools/go-tools.js';
+import { runCommandForResult, type CommandResult } from '../system/run-command.js';
+import { repoRoot } from './helm-chart.js';
+
+/**
+ * Runs skaffold on the repository with a throwaway HOME whose global config turns off metrics, surveys and
+ * update checks, and with the cached helm first on PATH (skaffold's helm deployer and renderer call `helm`).
+ */
+export async function skaffold(args: readonly string[]): Promise<CommandResult> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-home-'));
+  try {
+    await fs.mkdir(path.join(home, '.skaffold'));
+    await fs.writeFile(
+      path.join(home, '.skaffold', 'config'),
+      'global:\n  collect-metrics: false\n  survey:\n    disable-prompt: true\n  update:\n    check: false\n',
+    );
+    const helmDir = path.dirname(await ensureGoTool('helm'));
+    const env = { ...process.env, HOME: home, PATH: `${helmDir}${path.delimiter}${process.env['PATH'] ?? ''}` };
+    return await runCommandForResult(await ensureGoTool('skaffold'), [...args, '--interactive=false', '--update-check=false'], { cwd: repoRoot, env });
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}
