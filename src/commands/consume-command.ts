@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
@@ -8,7 +7,7 @@ import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
-import { startHealthServer, type ProbeResult } from '../http/health-server.js';
+import { closeHealthServer, startHealthServer, type ProbeResult } from '../http/health-server.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
 import { exitCodes } from './exit-codes.js';
@@ -32,10 +31,6 @@ async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<
   } finally {
     clearTimeout(timer);
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**
@@ -79,7 +74,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
       try {
         await consumer.stop();
         await db.destroy();
-        await closeServer(server);
+        await closeHealthServer(server);
         logger.info('consumer stopped');
         resolve(exitCode);
       } catch (error) {

@@ -45,3 +45,8 @@ export async function startHealthServer(port: number, checks: HealthChecks, regi
   });
   return server;
 }
+
+/** Stops accepting connections and resolves once open ones are done. */
+export function closeHealthServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel as kafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConnectionConfig } from '../config/config-schema.js';
 
@@ -34,9 +34,10 @@ function logCreator(logger: Logger) {
     };
 }
 
-/** A kafkajs client from the config: brokers, TLS and SASL. */
-export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
+/** A kafkajs client from the config: brokers, TLS and SASL; `overrides` tune its retries and timeouts. */
+export function createKafka(config: KafkaConnectionConfig, logger: Logger, overrides: Pick<KafkaConfig, 'retry' | 'requestTimeout'> = {}): Kafka {
   return new Kafka({
+    ...overrides,
     clientId: config.clientId,
     brokers: config.brokers,
     ssl: ssl(config.ssl),
