@@ -7,6 +7,7 @@ export const usage = `Usage: todo-history <command>
 
 Commands:
   consume                      consume events from Kafka into todo_event_logs until SIGTERM
+  scaler                       keep the consumer Deployment's replicas equal to the topic's partitions
   migrate latest|up|down|status
                                change the database schema, or show where it is
   logs group <groupId>         a group's history, newest first
@@ -22,6 +23,7 @@ Settings come from environment variables; see the README.`;
 
 export type CliCommand =
   | { name: 'consume' }
+  | { name: 'scaler' }
   | { name: 'migrate'; action: MigrateAction }
   | { name: 'logs'; query: LogsQuery; options: ReadOptions }
   | { name: 'help' };
@@ -74,6 +76,9 @@ export function parseCliArguments(args: string[]): CliCommand {
     case 'consume':
       if (rest.length > 0) throw new UsageError('consume takes no arguments');
       return { name: 'consume' };
+    case 'scaler':
+      if (rest.length > 0) throw new UsageError('scaler takes no arguments');
+      return { name: 'scaler' };
     case 'migrate': {
       const action = migrateActions.find((a) => a === rest[0]);
       if (action === undefined || rest.length !== 1) throw new UsageError(`migrate needs one of: ${migrateActions.join(', ')}`);

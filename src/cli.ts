@@ -4,9 +4,10 @@ import { consumeCommand } from './commands/consume-command.js';
 import { exitCodes } from './commands/exit-codes.js';
 import { logsCommand } from './commands/logs-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { scalerCommand } from './commands/scaler-command.js';
 import { ConfigError } from './config/config-error.js';
-import type { AppConfig } from './config/config-schema.js';
-import { loadConfig } from './config/load-config.js';
+import { loadConfig, type Environment } from './config/load-config.js';
+import { loadScalerConfig } from './config/scaler-config-schema.js';
 import { createLogger } from './logging/create-logger.js';
 
 function parseCommand(args: string[]): CliCommand | number {
@@ -21,6 +22,17 @@ function parseCommand(args: string[]): CliCommand | number {
   }
 }
 
+/** The command's configuration, or undefined after logging every problem with it. */
+function loadOrReport<T>(load: (env: Environment) => T): T | undefined {
+  try {
+    return load(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').fatal({ problems: error.problems }, error.message);
+    return undefined;
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   const command = parseCommand(args);
   if (typeof command === 'number') return command;
@@ -28,14 +40,12 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return exitCodes.ok;
   }
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('info').fatal({ problems: error.problems }, error.message);
-    return exitCodes.config;
+  if (command.name === 'scaler') {
+    const config = loadOrReport(loadScalerConfig);
+    return config === undefined ? exitCodes.config : scalerCommand(config, createLogger(config.log.level));
   }
+  const config = loadOrReport(loadConfig);
+  if (config === undefined) return exitCodes.config;
   const logger = createLogger(config.log.level);
   switch (command.name) {
     case 'consume':

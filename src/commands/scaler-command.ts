@@ -1,0 +1,109 @@
+import type { Server } from 'node:http';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { redactScalerConfig } from '../config/redact-config.js';
+import type { ScalerConfig } from '../config/scaler-config-schema.js';
+import { closeHealthServer, startHealthServer } from '../http/health-server.js';
+import { createKafka } from '../kafka/create-kafka.js';
+import { createScalerMetrics } from '../metrics/scaler-metrics.js';
+import { DeploymentScale } from '../scaler/deployment-scale.js';
+import { createKubeClients, type KubeClients } from '../scaler/kube-clients.js';
+import { LeaderElector } from '../scaler/leader-elector.js';
+import { LeaseStore } from '../scaler/lease-store.js';
+import { PartitionCounter } from '../scaler/partition-counter.js';
+import { Reconciler } from '../scaler/reconciler.js';
+import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
+import { ScalerController } from '../scaler/scaler-controller.js';
+import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
+import { exitCodes } from './exit-codes.js';
+
+/**
+ * `todo-history scaler`: keeps the consumer Deployment's replicas equal to the topic's partition count
+ * (within the minimum and maximum) while it leads, until SIGTERM or SIGINT. Stopping finishes the
+ * reconcile in flight, then releases the Lease so another replica takes over at once; a second
+ * signal exits at once.
+ */
+export async function scalerCommand(config: ScalerConfig, logger: Logger): Promise<number> {
+  const { scaler, leaderElection } = config;
+  const identity = leaderElection.identity === '' ? os.hostname() : leaderElection.identity;
+  const leaseName = leaderElection.leaseName === '' ? `${scaler.deployment}-scaler` : leaderElection.leaseName;
+  let kube: KubeClients;
+  try {
+    kube = createKubeClients(scaler.namespace);
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot load a Kubernetes client configuration');
+    return exitCodes.failure;
+  }
+  logger.info({ config: redactScalerConfig(config), apiServer: kube.server, namespace: kube.namespace, identity, lease: leaseName }, 'starting scaler');
+
+  const now = Date.now;
+  const metrics = createScalerMetrics();
+  const health = new ScalerHealth(loopAllowances(config), now());
+  // One try per call and a request timeout within the reconcile budget: the loop does the retrying.
+  const kafka = createKafka(config.kafka, logger, { retry: { retries: 0 }, requestTimeout: leaderElection.renewDeadlineMs });
+  const partitions = new PartitionCounter(kafka, config.kafka.topic);
+  const elector = new LeaderElector(
+    new LeaseStore(kube.coordination, kube.namespace, leaseName),
+    { identity, leaseDurationMs: leaderElection.leaseDurationMs, renewDeadlineMs: leaderElection.renewDeadlineMs, retryPeriodMs: leaderElection.retryPeriodMs },
+    { logger, metrics, health, now, random: Math.random },
+  );
+  const reconciler = new Reconciler({
+    topic: config.kafka.topic,
+    minReplicas: scaler.minReplicas,
+    maxReplicas: scaler.maxReplicas,
+    budgetMs: leaderElection.renewDeadlineMs,
+    partitions,
+    scale: new DeploymentScale(kube.apps, kube.namespace, scaler.deployment),
+    events: new ScaleEventRecorder(kube.core, kube.namespace, scaler.deployment, identity),
+    isLeader: () => elector.isLeader(),
+    now,
+    logger,
+    metrics,
+  });
+  const controller = new ScalerController({ reconciler, isLeader: () => elector.isLeader(), intervalMs: scaler.intervalMs, retry: config.retry, logger, metrics, health, now });
+  elector.onLeadershipChange((leading) => {
+    if (leading) controller.wake();
+  });
+
+  let server: Server;
+  try {
+    server = await startHealthServer(config.http.port, { live: () => health.liveness(now()), ready: async () => health.readiness() }, metrics.registry);
+  } catch (error) {
+    logger.fatal({ err: error, port: config.http.port }, 'cannot serve the probes');
+    return exitCodes.failure;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (exitCode: number, reason: string): Promise<void> => {
+      if (stopping) {
+        logger.warn({ reason }, 'second stop request: exiting now');
+        resolve(exitCodes.failure);
+        return;
+      }
+      stopping = true;
+      logger.info({ reason }, 'stopping scaler');
+      try {
+        // Order matters: no reconcile may run once the Lease is released.
+        await controller.stop();
+        await elector.stop();
+        await partitions.close();
+        await closeHealthServer(server);
+        logger.info('scaler stopped');
+        resolve(exitCode);
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+        resolve(exitCodes.failure);
+      }
+    };
+    process.on('SIGTERM', () => void stop(exitCodes.ok, 'SIGTERM'));
+    process.on('SIGINT', () => void stop(exitCodes.ok, 'SIGINT'));
+    const crashed = (loop: string) => (error: unknown): void => {
+      logger.fatal({ err: error }, `the ${loop} loop crashed`);
+      void stop(exitCodes.failure, `${loop} loop crashed`);
+    };
+    elector.run().catch(crashed('leader election'));
+    controller.run().catch(crashed('reconcile'));
+    logger.info({ port: config.http.port }, 'scaler running; probes and metrics served over HTTP');
+  });
+}

@@ -1,0 +1,42 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { withTimeout } from './with-timeout.js';
+
+/** Reads a topic's partition count from a broker's metadata (fresh on every call, never cached). */
+export class PartitionCounter {
+  private readonly admin: Admin;
+  private connected = false;
+
+  /** `kafka` should not retry by itself: the reconcile loop retries with its own backoff. */
+  constructor(
+    kafka: Kafka,
+    private readonly topic: string,
+  ) {
+    this.admin = kafka.admin();
+  }
+
+  async count(timeoutMs: number): Promise<number> {
+    try {
+      return await withTimeout('reading the partition count', timeoutMs, this.read());
+    } catch (error) {
+      // Start over with fresh connections next time rather than trust a half-broken client.
+      await this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connected = false;
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private async read(): Promise<number> {
+    if (!this.connected) {
+      await this.admin.connect();
+      this.connected = true;
+    }
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.topic] });
+    const partitions = topics.find((t) => t.name === this.topic)?.partitions.length ?? 0;
+    if (partitions === 0) throw new Error(`topic ${this.topic} has no partitions in the metadata`);
+    return partitions;
+  }
+}

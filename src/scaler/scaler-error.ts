@@ -1,0 +1,120 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/** What the scaler was doing when it failed: a label of the errors metric. */
+export type ScalerOperation = 'lease' | 'partitions' | 'read_scale' | 'patch_scale' | 'record_event';
+
+/** Why it failed: a stable code, the other label of the errors metric. */
+export type ScalerErrorKind =
+  | 'kafka_unreachable'
+  | 'topic_not_found'
+  | 'kafka_error'
+  | 'api_unreachable'
+  | 'api_forbidden'
+  | 'api_not_found'
+  | 'api_conflict'
+  | 'api_rejected'
+  | 'internal';
+
+/** Kinds an outage explains, so waiting fixes them; the others need a person (RBAC, a missing object). */
+const transientKinds: ReadonlySet<ScalerErrorKind> = new Set(['kafka_unreachable', 'api_unreachable', 'api_conflict']);
+
+/** A step of a reconcile or of leader election that failed; nothing was changed by it. */
+export class ScalerError extends Error {
+  constructor(
+    readonly operation: ScalerOperation,
+    readonly code: ScalerErrorKind,
+    cause: unknown,
+  ) {
+    super(`${operation} failed (${code}): ${describeCause(cause)}`, { cause });
+    this.name = 'ScalerError';
+  }
+
+  /** True when the same step may succeed later without anyone fixing anything. */
+  get transient(): boolean {
+    return transientKinds.has(this.code);
+  }
+}
+
+/** A step that did not finish within its time budget. */
+export class TimeoutError extends Error {
+  readonly code = 'timeout';
+
+  constructor(what: string, ms: number) {
+    super(`${what} did not finish within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+const kafkaConnectionErrors = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'TimeoutError',
+]);
+
+/** The error and what it wraps: kafkajs nests the real cause in `originalError`. */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; typeof current === 'object' && current !== null && chain.length < 5; ) {
+    chain.push(current);
+    current = 'originalError' in current ? current.originalError : 'cause' in current ? current.cause : undefined;
+  }
+  return chain;
+}
+
+function field(error: unknown, name: 'name' | 'type'): unknown {
+  return typeof error === 'object' && error !== null && name in error ? (error as Record<string, unknown>)[name] : undefined;
+}
+
+/** Classifies a kafkajs failure (kafkajs is CommonJS, so its error classes are told apart by name). */
+export function kafkaErrorKind(error: unknown): ScalerErrorKind {
+  const chain = causeChain(error);
+  if (chain.some((e) => field(e, 'type') === 'UNKNOWN_TOPIC_OR_PARTITION')) return 'topic_not_found';
+  if (chain.some((e) => kafkaConnectionErrors.has(String(field(e, 'name'))))) return 'kafka_unreachable';
+  return 'kafka_error';
+}
+
+/** Classifies a failed Kubernetes API call by its HTTP status; no status means no answer at all. */
+export function kubeErrorKind(error: unknown): ScalerErrorKind {
+  if (error instanceof ApiException) {
+    const status = Number(error.code);
+    if (status === 401 || status === 403) return 'api_forbidden';
+    if (status === 404) return 'api_not_found';
+    if (status === 409) return 'api_conflict';
+    if (status === 429 || status >= 500) return 'api_unreachable';
+    return 'api_rejected';
+  }
+  // node-fetch's errors (refused, reset, TLS, DNS), an aborted request, or our own deadline.
+  const name = String(field(error, 'name'));
+  return ['FetchError', 'AbortError', 'TimeoutError'].includes(name) ? 'api_unreachable' : 'internal';
+}
+
+/** The `message` of a Kubernetes Status body, which the client hands over as JSON text. */
+function statusMessage(body: unknown): string {
+  try {
+    const status: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    return typeof status === 'object' && status !== null && 'message' in status ? String(status.message) : '';
+  } catch {
+    return '';
+  }
+}
+
+/** One line: ApiException's own message carries the whole response, headers included. */
+function describeCause(cause: unknown): string {
+  if (cause instanceof ApiException) {
+    const message = statusMessage(cause.body);
+    return `HTTP ${String(cause.code)}${message === '' ? '' : `: ${message}`}`;
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Log fields for a failure: its operation, kind and one-line message (pino's `err` would repeat the
+ * cause's message and print kafkajs' or the HTTP client's stack); the stack only for a bug.
+ */
+export function failureFields(error: ScalerError): Record<string, unknown> {
+  return { operation: error.operation, kind: error.code, error: error.message, ...(error.code === 'internal' ? { err: error.cause } : {}) };
+}
