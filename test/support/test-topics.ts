@@ -42,6 +42,11 @@ export class TestTopics {
     });
   }
 
+  /** Raises the main topic's partition count to `count` (Kafka never lowers it). */
+  async addPartitions(count: number): Promise<void> {
+    await this.admin.createPartitions({ topicPartitions: [{ topic: this.topic, count }] });
+  }
+
   /** Produces in sends of at most 1,000 messages, below the broker's request size limit. */
   async produce(messages: Message[]): Promise<void> {
     for (let start = 0; start < messages.length; start += 1_000) {

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { getProbe } from '../support/probes.js';
+import { startScaler } from '../support/scaler-process.js';
+import { runCommand } from '../support/system/run-command.js';
+import { CONTROL_PLANE_TIMEOUT_MS, TestCluster } from '../support/test-cluster.js';
+import { TestTopics } from '../support/test-topics.js';
+import { ensureGoTool } from '../support/tools/go-tools.js';
+import type { KubeRequest } from '../support/tools/kube-http.js';
+import { writeKubeconfig } from '../support/tools/kubeconfig.js';
+import { waitFor } from '../support/wait-for.js';
+
+const chartDir = fileURLToPath(new URL('../../../helm/todo-history', import.meta.url));
+const RELEASE = 'history';
+const scalerTemplates = ['scaler-serviceaccount.yaml', 'scaler-role.yaml', 'scaler-rolebinding.yaml', 'scaler-configmap.yaml'];
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+}
+
+const collections: Record<string, (namespace: string) => string> = {
+  ServiceAccount: (namespace) => `/api/v1/namespaces/${namespace}/serviceaccounts`,
+  Role: (namespace) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`,
+  RoleBinding: (namespace) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`,
+};
+
+/** The chart's scaler ServiceAccount, Role, RoleBinding and settings, rendered for `namespace`. */
+async function renderScalerRbac(namespace: string): Promise<Manifest[]> {
+  const sets = {
+    'scaler.enabled': 'true',
+    // The chart insists on database credentials for the consumer; these tests never deploy it.
+    'auth.existingSecret': 'todo-history-credentials',
+    'scaler.intervalMs': '1000',
+    'scaler.leaderElection.leaseDurationMs': '3000',
+    'scaler.leaderElection.renewDeadlineMs': '2000',
+    'scaler.leaderElection.retryPeriodMs': '500',
+  };
+  const { stdout } = await runCommand(await ensureGoTool('helm'), [
+    'template',
+    RELEASE,
+    chartDir,
+    '--namespace',
+    namespace,
+    ...Object.entries(sets).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+    ...scalerTemplates.flatMap((template) => ['--show-only', `templates/${template}`]),
+  ]);
+  return parseAllDocuments(stdout).map((document) => document.toJS() as Manifest).filter((manifest) => manifest !== null);
+}
+
+describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
+  let cluster: TestCluster;
+
+  before(async () => {
+    cluster = await TestCluster.start();
+  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
+
+  after(async () => {
+    await cluster.stop();
+  });
+
+  it('scales, leads and records Events with the chart\'s ServiceAccount, and is refused everything else', async (t) => {
+    const namespace = await cluster.createNamespace();
+    const manifests = await renderScalerRbac(namespace);
+    const settings = manifests.find((m) => m.kind === 'ConfigMap')?.data;
+    assert.ok(settings !== undefined, 'the chart renders the scaler settings');
+    for (const manifest of manifests.filter((m) => m.kind !== 'ConfigMap')) {
+      const collection = collections[manifest.kind];
+      assert.ok(collection !== undefined, `unexpected ${manifest.kind} among the scaler's RBAC objects`);
+      await cluster.request({ method: 'POST', path: collection(namespace), body: manifest }, 201);
+    }
+    const serviceAccount = manifests.find((m) => m.kind === 'ServiceAccount')?.metadata.name ?? '';
+    const deployment = settings.SCALER_DEPLOYMENT ?? '';
+    const lease = settings.SCALER_LEASE_NAME ?? '';
+    await cluster.createDeployment(namespace, deployment, 1);
+    await cluster.createDeployment(namespace, 'other', 1);
+
+    const { status } = await cluster.request<{ status: { token: string } }>(
+      {
+        method: 'POST',
+        path: `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+      },
+      201,
+    );
+    const kubeconfig = path.join(cluster.controlPlane.workDir, `kubeconfig-${serviceAccount}-${namespace}`);
+    await writeKubeconfig(kubeconfig, { server: cluster.controlPlane.server, caFile: cluster.controlPlane.caFile, token: status.token });
+
+    const topics = new TestTopics();
+    await topics.create(3);
+    t.after(() => topics.close());
+    // The chart's settings as the pod gets them, pointed at the test's Kafka, topic and a free port.
+    const { HTTP_PORT: _port, ...chartEnv } = settings;
+    const scaler = await startScaler('scaler-pod-0', { ...chartEnv, KUBECONFIG: kubeconfig, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC: topics.topic });
+    t.after(() => scaler.stop('SIGKILL'));
+
+    await waitFor('replicas to become 3', () => cluster.replicas(namespace, deployment), (n) => n === 3);
+    assert.equal((await cluster.lease(namespace, lease))?.holderIdentity, 'scaler-pod-0');
+    const [event] = await waitFor('the Event', () => cluster.events(namespace, deployment), (events) => events.length === 1);
+    assert.equal(event?.reason, 'ScaledToPartitions');
+    await waitFor('/readyz', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
+    for (const operation of ['lease', 'read_scale', 'patch_scale', 'record_event']) {
+      assert.equal(await scaler.metric('todo_history_scaler_errors_total', { operation, kind: 'api_forbidden' }), 0, operation);
+    }
+    assert.equal(await scaler.stop('SIGTERM'), 0);
+    assert.equal((await cluster.lease(namespace, lease))?.holderIdentity, '', 'releasing the Lease is allowed too');
+
+    const as = (request: KubeRequest): Promise<number> => cluster.statusAs(status.token, request);
+    const apps = `/apis/apps/v1/namespaces/${namespace}/deployments`;
+    const scalePatch = { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: 9 } } };
+    // The token works: what the Role grants answers 200.
+    assert.equal(await as({ path: `${apps}/${deployment}/scale` }), 200);
+    assert.equal(await as({ path: `${apps}/${deployment}` }), 200);
+    const refused: [string, KubeRequest][] = [
+      ['scaling another Deployment', { path: `${apps}/other/scale`, ...scalePatch }],
+      ['reading another Deployment\'s scale', { path: `${apps}/other/scale` }],
+      ['changing the consumer Deployment itself', { path: `${apps}/${deployment}`, method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { template: { spec: { containers: [{ name: 'consumer', image: 'evil:1' }] } } } } }],
+      ['deleting the consumer Deployment', { path: `${apps}/${deployment}`, method: 'DELETE' }],
+      ['creating a Deployment', { path: apps, method: 'POST', body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } } }],
+      ['listing Deployments', { path: apps }],
+      ['listing Secrets', { path: `/api/v1/namespaces/${namespace}/secrets` }],
+      ['reading a Secret', { path: `/api/v1/namespaces/${namespace}/secrets/todo-history-credentials` }],
+      ['listing Pods', { path: `/api/v1/namespaces/${namespace}/pods` }],
+      ['reading another Lease', { path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kube-scheduler` }],
+      ['deleting its own Lease', { path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${lease}`, method: 'DELETE' }],
+      ['scaling a Deployment in another namespace', { path: `/apis/apps/v1/namespaces/default/deployments/${deployment}/scale`, ...scalePatch }],
+    ];
+    for (const [what, request] of refused) assert.equal(await as(request), 403, what);
+    assert.equal(await cluster.replicas(namespace, 'other'), 1);
+  });
+});
