@@ -55,7 +55,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     partitions,
     scale: new DeploymentScale(kube.apps, kube.namespace, scaler.deployment),
     events: new ScaleEventRecorder(kube.core, kube.namespace, scaler.deployment, identity),
-    isLeader: () => elector.isLeader(),
+    leadershipLeftMs: () => elector.leadershipLeftMs(),
     now,
     logger,
     metrics,
@@ -84,9 +84,8 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
       stopping = true;
       logger.info({ reason }, 'stopping scaler');
       try {
-        // Order matters: no reconcile may run once the Lease is released.
-        await controller.stop();
-        await elector.stop();
+        // The Lease is released only after the reconcile in flight has finished.
+        await elector.stop(controller.stop());
         await partitions.close();
         await closeHealthServer(server);
         logger.info('scaler stopped');

@@ -58,7 +58,13 @@ export class LeaderElection {
 
   /** True while this replica holds the Lease and renewed it less than renewDeadline ago. */
   isLeader(now: number): boolean {
-    return this.observed?.lease.holderIdentity === this.settings.identity && this.renewedAt !== undefined && now - this.renewedAt < this.settings.renewDeadlineMs;
+    return this.leadershipLeftMs(now) > 0;
+  }
+
+  /** How much longer this replica may act without another renewal; 0 when it is not the leader. */
+  leadershipLeftMs(now: number): number {
+    if (this.observed?.lease.holderIdentity !== this.settings.identity || this.renewedAt === undefined) return 0;
+    return Math.max(0, this.renewedAt + this.settings.renewDeadlineMs - now);
   }
 
   /** The holder last seen, '' for none. */
@@ -71,7 +77,7 @@ export class LeaderElection {
    * whole renew deadline (client-go bounds each try the same way).
    */
   requestBudgetMs(now: number): number {
-    return this.isLeader(now) && this.renewedAt !== undefined ? this.renewedAt + this.settings.renewDeadlineMs - now : this.settings.renewDeadlineMs;
+    return this.isLeader(now) ? this.leadershipLeftMs(now) : this.settings.renewDeadlineMs;
   }
 
   /** client-go's fast path: a leader renews the Lease it last wrote without reading it first. */

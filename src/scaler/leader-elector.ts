@@ -42,9 +42,14 @@ export class LeaderElector {
     deps.metrics.leader.set(0);
   }
 
-  /** Whether this replica may act now; checked right before every change it makes. */
+  /** Whether this replica may act now. */
   isLeader(): boolean {
     return this.election.isLeader(this.deps.now());
+  }
+
+  /** How much longer it may act: checked right before every change, and the longest that change may take. */
+  leadershipLeftMs(): number {
+    return this.election.leadershipLeftMs(this.deps.now());
   }
 
   onLeadershipChange(listener: (leading: boolean) => void): void {
@@ -57,11 +62,14 @@ export class LeaderElector {
     return this.running;
   }
 
-  /** Ends the rounds and gives the Lease up, so another replica takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the rounds and, once `guardedWorkDone` resolves (nothing can change any more), gives the Lease
+   * up so another replica takes over at once.
+   */
+  async stop(guardedWorkDone: Promise<void>): Promise<void> {
     this.pause.close();
     // A crash is reported to whoever called run().
-    await this.running?.catch(() => undefined);
+    await Promise.all([this.running?.catch(() => undefined), guardedWorkDone]);
     await this.release();
   }
 
@@ -140,7 +148,8 @@ export class LeaderElector {
     const step = this.election.releaseStep(sentAt);
     if (step === undefined) return;
     try {
-      const lease = await this.store.write(step, this.settings.renewDeadlineMs);
+      // A courtesy to the successor: if the API server is slow to answer, the Lease expires on its own.
+      const lease = await this.store.write(step, this.settings.retryPeriodMs);
       this.election.written(step, lease, sentAt);
       this.deps.logger.info({ lease: this.store.name, identity: this.settings.identity }, 'released the lease');
     } catch (error) {

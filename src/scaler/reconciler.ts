@@ -20,7 +20,8 @@ export interface ReconcilerDeps {
   partitions: PartitionCounter;
   scale: DeploymentScale;
   events: ScaleEventRecorder;
-  isLeader: () => boolean;
+  /** How much longer this replica may act as leader; 0 when it is not the leader. */
+  leadershipLeftMs: () => number;
   now: () => number;
   logger: Logger;
   metrics: ScalerMetrics;
@@ -57,11 +58,13 @@ export class Reconciler {
     const outcome = { partitions, fromReplicas: scale.replicas, toReplicas: decision.desiredReplicas };
     if (!decision.change) return { kind: 'in-sync', ...outcome };
 
-    if (!deps.isLeader()) {
+    const leadershipLeftMs = deps.leadershipLeftMs();
+    if (leadershipLeftMs === 0) {
       deps.logger.warn({ ...outcome }, 'leadership lapsed before scaling; leaving the Deployment as it is');
       return { kind: 'not-leader' };
     }
-    await attempt('patch_scale', kubeErrorKind, () => deps.scale.set(decision.desiredReplicas, remaining()));
+    // The patch may not outlast the leadership it was checked under.
+    await attempt('patch_scale', kubeErrorKind, () => deps.scale.set(decision.desiredReplicas, Math.min(remaining(), leadershipLeftMs)));
     deps.metrics.scalePatches.inc();
     deps.logger.info({ deployment: deps.scale.name, namespace: deps.scale.namespace, ...outcome, reason: decision.reason }, 'scaled deployment');
     await this.recordEvent({ deploymentUid: scale.uid, fromReplicas: scale.replicas, toReplicas: decision.desiredReplicas, reason: decision.reason }, remaining());

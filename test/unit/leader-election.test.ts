@@ -136,8 +136,12 @@ describe('LeaderElection', () => {
 
   it('gives a leader only the time left before its deadline for the next requests', () => {
     const election = leaderAt(0);
+    assert.equal(election.leadershipLeftMs(4_000), 6_000);
     assert.equal(election.requestBudgetMs(4_000), 6_000);
-    assert.equal(new LeaderElection(settings).requestBudgetMs(4_000), 10_000);
+    assert.equal(election.leadershipLeftMs(12_000), 0);
+    const follower = new LeaderElection(settings);
+    assert.equal(follower.leadershipLeftMs(4_000), 0);
+    assert.equal(follower.requestBudgetMs(4_000), 10_000);
   });
 
   it('releases a Lease it holds by clearing the holder, so a successor need not wait', () => {
