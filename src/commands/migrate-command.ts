@@ -7,10 +7,11 @@ import { createMigrator, isHypertable, migrate, type MigrateCommand } from '../d
 import { currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
 import { exitCodes } from './exit-codes.js';
 
-export const migrateActions = ['latest', 'up', 'down', 'status'] as const;
+export const migrateActions = ['latest', 'up', 'down', 'status', 'check'] as const;
 export type MigrateAction = (typeof migrateActions)[number];
 
-async function printStatus(db: Kysely<Database>): Promise<void> {
+/** Prints where the schema is; with `check`, also fails unless it is at the version this build expects. */
+async function printStatus(db: Kysely<Database>, action: 'status' | 'check', logger: Logger): Promise<number> {
   const migrations = await createMigrator(db).getMigrations();
   const status = {
     current: await currentSchemaVersion(db),
@@ -19,6 +20,11 @@ async function printStatus(db: Kysely<Database>): Promise<void> {
     migrations: migrations.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })),
   };
   process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  if (action === 'check' && status.current !== status.expected) {
+    logger.error({ current: status.current, expected: status.expected }, `schema is at ${status.current ?? 'no migration'} but this build expects ${status.expected}`);
+    return exitCodes.failure;
+  }
+  return exitCodes.ok;
 }
 
 async function runMigrations(db: Kysely<Database>, command: MigrateCommand, logger: Logger): Promise<number> {
@@ -41,14 +47,14 @@ async function runMigrations(db: Kysely<Database>, command: MigrateCommand, logg
   return exitCodes.ok;
 }
 
-/** `migrate latest|up|down|status`: the only code path that changes the schema (the Helm hook Job runs it). */
+/**
+ * `migrate latest|up|down`: the only code path that changes the schema (the Helm hook Job runs it).
+ * `migrate status` shows it; `migrate check` also exits 1 unless it is at this build's version.
+ */
 export async function migrateCommand(action: MigrateAction, config: AppConfig, logger: Logger): Promise<number> {
   const db = createDatabase(config.database, logger, 'todo-history-migrate');
   try {
-    if (action === 'status') {
-      await printStatus(db);
-      return exitCodes.ok;
-    }
+    if (action === 'status' || action === 'check') return await printStatus(db, action, logger);
     return await runMigrations(db, action, logger);
   } catch (error) {
     logger.error({ err: error }, 'migrate failed');

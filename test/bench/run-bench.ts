@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,8 @@ const floorRows = Math.min(Number(options['floor-rows']), events);
 const latencyRate = Number(options['latency-rate']);
 const latencySeconds = Number(options['latency-seconds']);
 const replicaCounts = options.replicas.split(',').map(Number);
+/** The consumers run with the container image's NODE_OPTIONS, so memory is measured as deployed. */
+const imageNodeOptions = /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '';
 /** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -74,7 +76,7 @@ async function createTopics(topic: string, count: number): Promise<void> {
 }
 
 function consumerEnv(topic: string, groupId: string, databaseUrl: string): Record<string, string> {
-  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...consumerOverrides };
+  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions, ...consumerOverrides };
 }
 
 try {
@@ -177,7 +179,7 @@ try {
   const single = throughput['1'];
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRate, latencySeconds, consumerOverrides },
+    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRate, latencySeconds, imageNodeOptions, consumerOverrides },
     writeRowsPerSecond: strategies,
     throughput,
     ratios: single

@@ -76,6 +76,20 @@ describe('todo-history migrate', () => {
     assert.deepEqual(Object.fromEntries(rows.map((r) => [r.column_name, r.character_maximum_length])), { ...columnLimits });
   });
 
+  it('migrate check fails while the schema is behind, naming both versions, and passes once it is current', async () => {
+    const { code, output } = await runCli(['migrate', 'check'], env());
+    assert.equal(code, 0, output);
+    const down = await runCli(['migrate', 'down'], env());
+    assert.equal(down.code, 0, down.output);
+    const behind = await runCli(['migrate', 'check'], env());
+    assert.equal(behind.code, 1);
+    assert.match(behind.output, new RegExp(`schema is at .* but this build expects ${expectedSchemaVersion}`));
+    const up = await runCli(['migrate', 'latest'], env());
+    assert.equal(up.code, 0, up.output);
+    const unreachable = await runCli(['migrate', 'check'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    assert.equal(unreachable.code, 1);
+  });
+
   it('steps down and up again, one migration at a time', async () => {
     const down = await runCli(['migrate', 'down'], env());
     assert.equal(down.code, 0, down.output);
