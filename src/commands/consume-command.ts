@@ -11,6 +11,7 @@ import { closeHealthServer, startHealthServer, type ProbeResult } from '../http/
 import { createKafka } from '../kafka/create-kafka.js';
 import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
 import { exitCodes } from './exit-codes.js';
+import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
 
@@ -57,45 +58,21 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
     metrics.registry,
   );
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (exitCode: number, reason: string): Promise<void> => {
-      if (stopping) {
-        logger.warn({ reason }, 'second stop request: exiting now');
-        resolve(exitCodes.failure);
-        return;
-      }
-      stopping = true;
-      logger.info({ reason, graceMs: config.shutdown.graceMs }, 'stopping consumer');
-      const grace = setTimeout(() => {
-        logger.error({ graceMs: config.shutdown.graceMs }, 'shutdown grace period exceeded: exiting without a clean leave');
-        resolve(exitCodes.failure);
-      }, config.shutdown.graceMs);
-      try {
-        await consumer.stop();
-        await db.destroy();
-        await closeHealthServer(server);
-        logger.info('consumer stopped');
-        resolve(exitCode);
-      } catch (error) {
-        logger.error({ err: error }, 'error while stopping');
-        resolve(exitCodes.failure);
-      } finally {
-        clearTimeout(grace);
-      }
-    };
-    process.on('SIGTERM', () => void stop(exitCodes.ok, 'SIGTERM'));
-    process.on('SIGINT', () => void stop(exitCodes.ok, 'SIGINT'));
-    consumer.onFatalError((error) => {
-      logger.fatal({ err: error }, 'Kafka consumer crashed and will not restart');
-      void stop(exitCodes.failure, 'consumer crashed');
-    });
-    consumer.start().then(
-      () => logger.info({ port: config.http.port }, 'consumer running; probes and metrics served over HTTP'),
-      (error: unknown) => {
-        logger.fatal({ err: error }, 'cannot start');
-        void stop(exitCodes.failure, 'start failed');
-      },
-    );
+  const run = runUntilStopped('consumer', logger, config.shutdown.graceMs, async () => {
+    await consumer.stop();
+    await db.destroy();
+    await closeHealthServer(server);
   });
+  consumer.onFatalError((error) => {
+    logger.fatal({ err: error }, 'Kafka consumer crashed and will not restart');
+    run.stop(exitCodes.failure, 'consumer crashed');
+  });
+  consumer.start().then(
+    () => logger.info({ port: config.http.port }, 'consumer running; probes and metrics served over HTTP'),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'cannot start');
+      run.stop(exitCodes.failure, 'start failed');
+    },
+  );
+  return run.exitCode;
 }

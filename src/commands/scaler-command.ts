@@ -16,6 +16,7 @@ import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
 import { ScalerController } from '../scaler/scaler-controller.js';
 import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
 import { exitCodes } from './exit-codes.js';
+import { runUntilStopped } from './run-until-stopped.js';
 
 /**
  * `todo-history scaler`: keeps the consumer Deployment's replicas equal to the topic's partition count
@@ -73,36 +74,19 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     return exitCodes.failure;
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (exitCode: number, reason: string): Promise<void> => {
-      if (stopping) {
-        logger.warn({ reason }, 'second stop request: exiting now');
-        resolve(exitCodes.failure);
-        return;
-      }
-      stopping = true;
-      logger.info({ reason }, 'stopping scaler');
-      try {
-        // The Lease is released only after the reconcile in flight has finished.
-        await elector.stop(controller.stop());
-        await partitions.close();
-        await closeHealthServer(server);
-        logger.info('scaler stopped');
-        resolve(exitCode);
-      } catch (error) {
-        logger.error({ err: error }, 'error while stopping');
-        resolve(exitCodes.failure);
-      }
-    };
-    process.on('SIGTERM', () => void stop(exitCodes.ok, 'SIGTERM'));
-    process.on('SIGINT', () => void stop(exitCodes.ok, 'SIGINT'));
-    const crashed = (loop: string) => (error: unknown): void => {
-      logger.fatal({ err: error }, `the ${loop} loop crashed`);
-      void stop(exitCodes.failure, `${loop} loop crashed`);
-    };
-    elector.run().catch(crashed('leader election'));
-    controller.run().catch(crashed('reconcile'));
-    logger.info({ port: config.http.port }, 'scaler running; probes and metrics served over HTTP');
+  // Past a lease duration another replica has taken over anyway; a stop that takes longer is stuck.
+  const run = runUntilStopped('scaler', logger, leaderElection.leaseDurationMs, async () => {
+    // The Lease is released only after the reconcile in flight has finished.
+    await elector.stop(controller.stop());
+    await partitions.close();
+    await closeHealthServer(server);
   });
+  const crashed = (loop: string) => (error: unknown): void => {
+    logger.fatal({ err: error }, `the ${loop} loop crashed`);
+    run.stop(exitCodes.failure, `${loop} loop crashed`);
+  };
+  elector.run().catch(crashed('leader election'));
+  controller.run().catch(crashed('reconcile'));
+  logger.info({ port: config.http.port }, 'scaler running; probes and metrics served over HTTP');
+  return run.exitCode;
 }

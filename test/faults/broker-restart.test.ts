@@ -24,10 +24,7 @@ describe('Kafka broker restarted mid-stream', () => {
     await topics.create(3);
     port = await findFreePort();
     consumer = startCli(['consume'], {
-      KAFKA_BROKERS: broker.brokers,
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       DATABASE_URL: database.url,

@@ -4,7 +4,7 @@ import { startCli, type CliProcess } from '../support/cli-process.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
 import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { brokers, TestTopics } from '../support/test-topics.js';
+import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -25,10 +25,7 @@ describe('consumer killed with SIGKILL at random moments', () => {
     topics = new TestTopics();
     await topics.create(3);
     env = {
-      KAFKA_BROKERS: brokers().join(','),
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       DATABASE_URL: database.url,

@@ -6,7 +6,7 @@ import { getProbe, metricValue } from '../support/probes.js';
 import { findFreePort } from '../support/system/free-port.js';
 import { startPostgresServer, type PostgresServerHandle } from '../support/services/postgres-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { brokers, TestTopics } from '../support/test-topics.js';
+import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -26,10 +26,7 @@ describe('PostgreSQL down for longer than the session timeout', () => {
     await topics.create(3);
     port = await findFreePort();
     consumer = startCli(['consume'], {
-      KAFKA_BROKERS: brokers().join(','),
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       KAFKA_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       DATABASE_URL: database.url,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startCli } from '../support/cli-process.js';
 import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { brokers, TestTopics } from '../support/test-topics.js';
+import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -27,10 +27,7 @@ describe('SIGTERM under load', () => {
 
   it('exits 0 within the grace period, with committed offsets matching the stored rows exactly', async () => {
     const consumer = startCli(['consume'], {
-      KAFKA_BROKERS: brokers().join(','),
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       KAFKA_MAX_BYTES_PER_PARTITION: '65536',
       DATABASE_URL: database.url,
       SHUTDOWN_GRACE_MS: String(graceMs),

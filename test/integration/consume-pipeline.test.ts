@@ -6,7 +6,7 @@ import { startCli, type CliProcess } from '../support/cli-process.js';
 import { findFreePort } from '../support/system/free-port.js';
 import { groupId, sampleEvents, taskId } from '../support/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { brokers, TestTopics } from '../support/test-topics.js';
+import { TestTopics } from '../support/test-topics.js';
 import { waitFor } from '../support/wait-for.js';
 
 const key = groupId;
@@ -21,10 +21,7 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
 
   function env(): Record<string, string> {
     return {
-      KAFKA_BROKERS: brokers().join(','),
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       DATABASE_URL: database.url,
       LOG_LEVEL: 'debug',
       HTTP_PORT: String(httpPort),

@@ -6,7 +6,7 @@ import { startCli, type CliProcess } from '../support/cli-process.js';
 import { getProbe, metricValue } from '../support/probes.js';
 import { findFreePort } from '../support/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { brokers, TestTopics } from '../support/test-topics.js';
+import { TestTopics } from '../support/test-topics.js';
 import { todoEvent, todoEvents } from '../support/todo-event-stream.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -28,10 +28,7 @@ describe('a row the database rejects in the middle of a batch', () => {
     await topics.produce([...todoEvents(0, 50), { key: forbidden.key, value: JSON.stringify(event) }, ...todoEvents(51, 49)]);
     port = await findFreePort();
     consumer = startCli(['consume'], {
-      KAFKA_BROKERS: brokers().join(','),
-      KAFKA_TOPIC: topics.topic,
-      KAFKA_DLQ_TOPIC: topics.dlqTopic,
-      KAFKA_GROUP_ID: topics.groupId,
+      ...topics.consumerEnv(),
       DATABASE_URL: database.url,
       HTTP_PORT: String(port),
     });

@@ -25,7 +25,7 @@ export class TestTopics {
   private readonly producer: Producer;
 
   /** `brokerList` defaults to KAFKA_BROKERS; fault tests pass the broker they restart. */
-  constructor(brokerList: string[] = brokers()) {
+  constructor(private readonly brokerList: string[] = brokers()) {
     this.kafka = new Kafka({ clientId: 'todo-history-test', brokers: brokerList, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
@@ -45,6 +45,11 @@ export class TestTopics {
   /** Raises the main topic's partition count to `count` (Kafka never lowers it). */
   async addPartitions(count: number): Promise<void> {
     await this.admin.createPartitions({ topicPartitions: [{ topic: this.topic, count }] });
+  }
+
+  /** The settings that point `todo-history consume` at these topics and this group. */
+  consumerEnv(): Record<string, string> {
+    return { KAFKA_BROKERS: this.brokerList.join(','), KAFKA_TOPIC: this.topic, KAFKA_DLQ_TOPIC: this.dlqTopic, KAFKA_GROUP_ID: this.groupId };
   }
 
   /** Produces in sends of at most 1,000 messages, below the broker's request size limit. */
