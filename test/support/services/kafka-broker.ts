@@ -1,5 +1,4 @@
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCacheDir } from '../system/cache-dir.js';
@@ -10,11 +9,10 @@ import { generateClusterId, renderLog4jConfig, renderServerProperties } from './
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './kafka-jars.js';
 import { isKafkaBrokerReady } from './kafka-readiness.js';
 import { describeError } from '../system/log-tail.js';
-import { registerExitCleanup } from '../system/process-exit-cleanup.js';
 import { sendSignal } from '../system/process-liveness.js';
 import { runCommand } from '../system/run-command.js';
 import { ServiceProcess } from './service-process.js';
-import { waitForReadiness } from './wait-for-readiness.js';
+import { LocalService } from './local-service.js';
 
 export interface KafkaBrokerOptions {
   /** An org.apache.kafka:kafka_2.13 version from Maven Central; defaults to DEFAULT_KAFKA_VERSION. */
@@ -107,29 +105,18 @@ interface LocalKafkaBrokerSettings {
   readonly stopTimeoutMs: number;
 }
 
-class LocalKafkaBroker implements KafkaBrokerHandle {
+class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
   readonly brokers: string;
   readonly logFile: string;
   private readonly serverPropertiesFile: string;
   private readonly log4jConfigFile: string;
-  private process: ServiceProcess | undefined;
-  private stopping: Promise<void> | undefined;
-  private destroying: Promise<void> | undefined;
-  private readonly unregisterExitCleanup: () => void;
 
   constructor(private readonly settings: LocalKafkaBrokerSettings) {
+    super(settings.workDir);
     this.brokers = `${LOOPBACK_HOST}:${settings.brokerPort}`;
     this.logFile = join(settings.workDir, 'kafka.log');
     this.serverPropertiesFile = join(settings.workDir, 'server.properties');
     this.log4jConfigFile = join(settings.workDir, 'log4j2.properties');
-    this.unregisterExitCleanup = registerExitCleanup({
-      killNow: () => {
-        if (this.process !== undefined && !this.process.hasExited) sendSignal(this.process.pid, 'SIGKILL');
-        settings.classDataArchive?.discardRecordingSync();
-        rmSync(settings.workDir, { recursive: true, force: true, maxRetries: 5 });
-      },
-      shutdown: () => this.destroy(),
-    });
   }
 
   get port(): number {
@@ -143,12 +130,6 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   }
   get clusterId(): string {
     return this.settings.clusterId;
-  }
-  get workDir(): string {
-    return this.settings.workDir;
-  }
-  get isRunning(): boolean {
-    return this.process !== undefined && !this.process.hasExited;
   }
 
   /** Writes the configuration and formats the KRaft storage (once per data dir). */
@@ -191,41 +172,20 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
       orphanSignal: 'SIGKILL',
       workDir: this.settings.workDir,
     });
-    this.process = service;
-    try {
-      await waitForReadiness({
-        service,
-        isReady: () => isKafkaBrokerReady(this.brokers, this.settings.brokerPort),
-        timeoutMs: this.settings.startupTimeoutMs,
-        logFile: this.logFile,
-      });
-    } catch (error) {
-      await this.kill();
-      throw error;
-    }
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= this.terminate('SIGTERM', this.settings.stopTimeoutMs).finally(() => {
-      this.stopping = undefined;
-    });
-    return this.stopping;
+    await this.awaitReady(service, () => isKafkaBrokerReady(this.brokers, this.settings.brokerPort), this.settings.startupTimeoutMs, this.logFile);
   }
 
   kill(): Promise<void> {
     return this.terminate('SIGKILL', 0);
   }
 
-  destroy(): Promise<void> {
-    this.destroying ??= (async () => {
-      try {
-        await this.stop();
-      } finally {
-        this.unregisterExitCleanup();
-        await rm(this.settings.workDir, { recursive: true, force: true, maxRetries: 5 });
-      }
-    })();
-    return this.destroying;
+  protected stopProcess(): Promise<void> {
+    return this.terminate('SIGTERM', this.settings.stopTimeoutMs);
+  }
+
+  protected killNowSync(): void {
+    if (this.process !== undefined && !this.process.hasExited) sendSignal(this.process.pid, 'SIGKILL');
+    this.settings.classDataArchive?.discardRecordingSync();
   }
 
   private async terminate(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {

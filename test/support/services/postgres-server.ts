@@ -1,5 +1,4 @@
 import { appendFile, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,12 +8,11 @@ import { resolveUnprivilegedUser, type OsUser } from './os-user.js';
 import { findOrInstallPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
 import { ensureDatabase, isPostgresReady } from './postgres-client.js';
 import { renderPostgresSettings } from './postgres-config.js';
-import { registerExitCleanup } from '../system/process-exit-cleanup.js';
 import { sendSignal } from '../system/process-liveness.js';
 import { isLiveProcess, listChildPids } from './process-tree.js';
 import { runCommand } from '../system/run-command.js';
 import { ServiceProcess } from './service-process.js';
-import { waitForReadiness } from './wait-for-readiness.js';
+import { LocalService } from './local-service.js';
 
 export interface PostgresServerOptions {
   /** The application database created on first start. Default "todo_history". */
@@ -94,31 +92,21 @@ interface LocalPostgresServerSettings {
   readonly stopTimeoutMs: number;
 }
 
-class LocalPostgresServer implements PostgresServerHandle {
+class LocalPostgresServer extends LocalService implements PostgresServerHandle {
   readonly url: string;
   readonly adminUrl: string;
   readonly dataDir: string;
   readonly logFile: string;
   private readonly socketDir: string;
-  private process: ServiceProcess | undefined;
-  private stopping: Promise<void> | undefined;
-  private destroying: Promise<void> | undefined;
-  private readonly unregisterExitCleanup: () => void;
 
   constructor(private readonly settings: LocalPostgresServerSettings) {
+    super(settings.workDir);
     const origin = `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@${LOOPBACK_HOST}:${settings.port}`;
     this.url = `${origin}/${encodeURIComponent(settings.database)}`;
     this.adminUrl = `${origin}/postgres`;
     this.dataDir = join(settings.workDir, 'data');
     this.socketDir = join(settings.workDir, 'socket');
     this.logFile = join(settings.workDir, 'postgres.log');
-    this.unregisterExitCleanup = registerExitCleanup({
-      killNow: () => {
-        this.killProcessTree();
-        rmSync(settings.workDir, { recursive: true, force: true, maxRetries: 5 });
-      },
-      shutdown: () => this.destroy(),
-    });
   }
 
   get port(): number {
@@ -126,12 +114,6 @@ class LocalPostgresServer implements PostgresServerHandle {
   }
   get database(): string {
     return this.settings.database;
-  }
-  get workDir(): string {
-    return this.settings.workDir;
-  }
-  get isRunning(): boolean {
-    return this.process !== undefined && !this.process.hasExited;
   }
 
   /** initdb with a password-protected superuser, then our settings appended to postgresql.conf. */
@@ -180,25 +162,7 @@ class LocalPostgresServer implements PostgresServerHandle {
       orphanSignal: 'SIGQUIT',
       workDir: this.settings.workDir,
     });
-    this.process = service;
-    try {
-      await waitForReadiness({
-        service,
-        isReady: () => isPostgresReady(this.adminUrl),
-        timeoutMs: this.settings.startupTimeoutMs,
-        logFile: this.logFile,
-      });
-    } catch (error) {
-      await this.kill();
-      throw error;
-    }
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= this.stopGracefully().finally(() => {
-      this.stopping = undefined;
-    });
-    return this.stopping;
+    await this.awaitReady(service, () => isPostgresReady(this.adminUrl), this.settings.startupTimeoutMs, this.logFile);
   }
 
   async kill(): Promise<void> {
@@ -213,19 +177,12 @@ class LocalPostgresServer implements PostgresServerHandle {
     }
   }
 
-  destroy(): Promise<void> {
-    this.destroying ??= (async () => {
-      try {
-        await this.stop();
-      } finally {
-        this.unregisterExitCleanup();
-        await rm(this.settings.workDir, { recursive: true, force: true, maxRetries: 5 });
-      }
-    })();
-    return this.destroying;
+  protected killNowSync(): void {
+    this.killProcessTree();
   }
 
-  private async stopGracefully(): Promise<void> {
+  /** `pg_ctl stop -m fast`, then signals if that fails. */
+  protected async stopProcess(): Promise<void> {
     const service = this.process;
     if (service === undefined || service.hasExited) return;
     const timeoutSeconds = String(Math.ceil(this.settings.stopTimeoutMs / 1000));
