@@ -41,6 +41,7 @@ export function poolConfig(config: AppConfig['database'], applicationName: strin
 export function createDatabase(config: AppConfig['database'], logger: Logger, applicationName = 'todo-history'): Kysely<Database> {
   const pool = new pg.Pool(poolConfig(config, applicationName));
   // An idle client that loses its connection emits 'error'; the next query reconnects, so it is not fatal.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  // The error carries its pg client, whose serialisation would flood the log: keep what says why.
+  pool.on('error', (error: Error & { code?: string }) => logger.warn({ code: error.code, reason: error.message }, 'idle database connection lost'));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -13,10 +13,15 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
+/**
+ * Starts `todo-history` with `env` only. `ownProcessGroup` keeps a terminal's Ctrl-C from reaching it
+ * directly, so whoever started it stops it, once.
+ */
+export function startCli(args: string[], env: Record<string, string>, { ownProcessGroup = false } = {}): CliProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', cliPath, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownProcessGroup,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

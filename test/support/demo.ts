@@ -45,7 +45,9 @@ process.stdout.write(migrated.output);
 if (migrated.code !== 0) throw new Error(`migrate failed with exit code ${String(migrated.code)}`);
 
 say('todo-history consume (its JSON log lines follow)');
-const consumer = startCli(['consume'], env);
+const consumer = startCli(['consume'], env, { ownProcessGroup: true });
+// Out of the terminal's process group, the consumer must not outlive the demo however it ends.
+process.on('exit', () => consumer.child.kill('SIGKILL'));
 consumer.child.stdout?.pipe(process.stdout);
 consumer.child.stderr?.pipe(process.stderr);
 
