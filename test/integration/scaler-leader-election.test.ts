@@ -15,6 +15,11 @@ function patchedBy(scalers: readonly ScalerProcess[], toReplicas: number): strin
   return scalers.filter((s) => s.logged('scaled deployment').some((line) => line.toReplicas === toReplicas)).map((s) => s.identity);
 }
 
+/** Who logged the patch to `toReplicas`: the new replicas show in the API before the log line crosses the pipe. */
+function patchLogged(scalers: readonly ScalerProcess[], toReplicas: number): Promise<string[]> {
+  return waitFor(`the patch to ${toReplicas} replicas to be logged`, async () => patchedBy(scalers, toReplicas), (ids) => ids.length > 0);
+}
+
 describe('several scaler replicas elect one leader through a Lease', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
   let cluster: TestCluster;
 
@@ -55,8 +60,8 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
     await waitFor('b and c to see the Lease held', async () => b.logged('lease holder observed').length + c.logged('lease holder observed').length, (n) => n === 2);
     await topics.addPartitions(3);
     await waitFor('replicas to become 3', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3);
-    assert.deepEqual(patchedBy(all, 2), ['scaler-a']);
-    assert.deepEqual(patchedBy(all, 3), ['scaler-a']);
+    assert.deepEqual(await patchLogged(all, 2), ['scaler-a']);
+    assert.deepEqual(await patchLogged(all, 3), ['scaler-a']);
     assert.deepEqual(await Promise.all(all.map((s) => s.metric('todo_history_scaler_leader'))), [1, 0, 0]);
     assert.deepEqual(await Promise.all(all.map(async (s) => (await getProbe(s.port, '/readyz')).status)), [200, 200, 200], 'healthy followers are ready');
     assert.equal(await holder(), 'scaler-a');
@@ -71,7 +76,7 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
     assert.equal((await cluster.lease(namespace, LEASE))?.leaseTransitions, 1);
     await topics.addPartitions(4);
     await waitFor('replicas to become 4', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 4);
-    assert.deepEqual(patchedBy(all, 4), [next.identity]);
+    assert.deepEqual(await patchLogged(all, 4), [next.identity]);
     assert.equal(await last.metric('todo_history_scaler_leader'), 0);
 
     // SIGKILL: no release. The last follower must wait until it has not seen the Lease change for
@@ -85,7 +90,7 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
     assert.ok(takeoverMs <= leaseDurationMs + 2 * retryPeriodMs * 2.2 + 500, `took ${takeoverMs} ms`);
     await topics.addPartitions(5);
     await waitFor('replicas to become 5', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 5);
-    assert.deepEqual(patchedBy(all, 5), [last.identity]);
+    assert.deepEqual(await patchLogged(all, 5), [last.identity]);
     assert.equal((await cluster.lease(namespace, LEASE))?.leaseTransitions, 2);
     t.diagnostic(`SIGTERM handover ${handoverMs} ms, SIGKILL takeover ${takeoverMs} ms (lease ${leaseDurationMs} ms)`);
   });
