@@ -80,6 +80,8 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
     );
     assert.equal((await topics.committedOffsets()).get(partition), '7');
 
+    // A batch's log line follows its commit: stop first, so every line is in.
+    assert.equal(await stop(cli), 0);
     const logs = cli.logLines();
     const batches = logs.filter((line) => line.msg === 'batch stored');
     assert.equal(batches.reduce((sum, b) => sum + Number(b.rowsWritten), 0), 5);
@@ -91,7 +93,6 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
       { group: eventLines[2]?.group, task: eventLines[2]?.task, changes: eventLines[2]?.changes, time: eventLines[2]?.time },
       { group: 'Project Alpha', task: 'Implement user authentication', changes: 'Status changed from pending to in-progress', time: '2025-11-10T16:30:00Z' },
     );
-    assert.equal(await stop(cli), 0);
   });
 
   it('dead-letters the poison messages with their original key, value, headers and a reason', async () => {
@@ -116,10 +117,10 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
     assert.deepEqual(new Set((await topics.committedOffsets()).values()), new Set(['0']));
     const cli = await consumeUntilCaughtUp();
     assert.equal(await database.rowCount(), 5);
+    assert.equal(await stop(cli), 0);
     const batches = cli.logLines().filter((line) => line.msg === 'batch stored');
     assert.equal(batches.reduce((sum, b) => sum + Number(b.duplicates), 0), 5);
     assert.equal(batches.reduce((sum, b) => sum + Number(b.rowsWritten), 0), 0);
-    assert.equal(await stop(cli), 0);
     const { rows } = await sql<{ n: string }>`SELECT count(DISTINCT (kafka_partition, kafka_offset)) AS n FROM todo_event_logs`.execute(database.db);
     assert.equal(rows[0]?.n, '5');
   });
