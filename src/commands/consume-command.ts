@@ -6,6 +6,7 @@ import { ConsumerHealth } from '../consumer/consumer-health.js';
 import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
+import { withTimeout } from '../async/with-timeout.js';
 import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
 import { closeHealthServer, startHealthServer, type ProbeResult } from '../http/health-server.js';
 import { createKafka } from '../kafka/create-kafka.js';
@@ -18,19 +19,13 @@ const readinessQueryTimeoutMs = 2_000;
 /** Ready: a member of the group, and the database answers with the schema this build expects. */
 async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
   if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${readinessQueryTimeoutMs} ms`)), readinessQueryTimeoutMs);
-  });
   try {
-    const version = await Promise.race([currentSchemaVersion(db), timeout]);
+    const version = await withTimeout('reading the schema version', readinessQueryTimeoutMs, currentSchemaVersion(db));
     return version === expectedSchemaVersion
       ? { ok: true, reason: 'ok' }
       : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
   } catch (error) {
     return { ok: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

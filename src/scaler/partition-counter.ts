@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../async/with-timeout.js';
 
 /** Reads a topic's partition count from a broker's metadata (fresh on every call, never cached). */
 export class PartitionCounter {

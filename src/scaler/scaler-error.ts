@@ -36,15 +36,6 @@ export class ScalerError extends Error {
 }
 
 /** A step that did not finish within its time budget. */
-export class TimeoutError extends Error {
-  readonly code = 'timeout';
-
-  constructor(what: string, ms: number) {
-    super(`${what} did not finish within ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
 const kafkaConnectionErrors = new Set([
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',

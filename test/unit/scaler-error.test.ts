@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException, FetchError } from '@kubernetes/client-node';
-import { kafkaErrorKind, kubeErrorKind, ScalerError, TimeoutError } from '../../src/scaler/scaler-error.js';
+import { TimeoutError } from '../../src/async/with-timeout.js';
+import { kafkaErrorKind, kubeErrorKind, ScalerError } from '../../src/scaler/scaler-error.js';
 
 function kafkaError(name: string, fields: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(name), { name, ...fields });
