@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { getProbe } from '../support/probes.js';
 import { leaseDurationMs, startScaler, testTimings, type ScalerProcess } from '../support/scaler-process.js';
 import { startKafkaBroker } from '../support/services/kafka-broker.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { CONTROL_PLANE_TIMEOUT_MS, TestCluster } from '../support/test-cluster.js';
+import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
 import { writeKubeconfig } from '../support/tools/kubeconfig.js';
 import { waitFor } from '../support/wait-for.js';
@@ -19,19 +19,11 @@ function failedReconciles(scaler: ScalerProcess): Record<string, unknown>[] {
 }
 
 describe('the scaler through API server and Kafka outages', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
-  let cluster: TestCluster;
-
-  before(async () => {
-    cluster = await TestCluster.start();
-  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
-
-  after(async () => {
-    await cluster.stop();
-  });
+  const cluster = useTestCluster();
 
   async function deploymentWithTopic(t: TestContext, partitions: number, brokers: string[] | undefined = undefined): Promise<{ namespace: string; topics: TestTopics }> {
-    const namespace = await cluster.createNamespace();
-    await cluster.createDeployment(namespace, DEPLOYMENT, 1);
+    const namespace = await cluster().createNamespace();
+    await cluster().createDeployment(namespace, DEPLOYMENT, 1);
     const topics = new TestTopics(brokers);
     await topics.create(partitions);
     t.after(() => topics.close());
@@ -40,10 +32,10 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
 
   /** A scaler whose API server connection runs through a proxy the test can break. */
   async function scalerBehindProxy(t: TestContext, namespace: string, topics: TestTopics): Promise<{ proxy: TcpProxy; scaler: ScalerProcess }> {
-    const proxy = await TcpProxy.start(Number(new URL(cluster.controlPlane.server).port));
+    const proxy = await TcpProxy.start(Number(new URL(cluster().controlPlane.server).port));
     t.after(() => proxy.cut());
-    const kubeconfig = path.join(cluster.controlPlane.workDir, `kubeconfig-${namespace}`);
-    await writeKubeconfig(kubeconfig, { server: `https://127.0.0.1:${proxy.port}`, caFile: cluster.controlPlane.caFile, token: cluster.controlPlane.adminToken });
+    const kubeconfig = path.join(cluster().controlPlane.workDir, `kubeconfig-${namespace}`);
+    await writeKubeconfig(kubeconfig, { server: `https://127.0.0.1:${proxy.port}`, caFile: cluster().controlPlane.caFile, token: cluster().controlPlane.adminToken });
     const scaler = await startScaler('scaler-a', { KUBECONFIG: kubeconfig, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC: topics.topic, SCALER_NAMESPACE: namespace, SCALER_DEPLOYMENT: DEPLOYMENT });
     t.after(() => scaler.stop('SIGKILL'));
     return { proxy, scaler };
@@ -55,7 +47,7 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
   it('steps down while the API server refuses connections, says so, and takes over again when it is back', async (t) => {
     const { namespace, topics } = await deploymentWithTopic(t, 3);
     const { proxy, scaler } = await scalerBehindProxy(t, namespace, topics);
-    await waitFor('replicas to become 3', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3);
+    await waitFor('replicas to become 3', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 3);
 
     await proxy.cut();
     await topics.addPartitions(5);
@@ -68,10 +60,10 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
     assert.equal(readyz.status, 503);
     assert.match(readyz.body, /api_unreachable/);
     assert.equal((await getProbe(scaler.port, '/livez')).status, 200, 'waiting out an outage is not a reason to restart');
-    assert.equal(await cluster.replicas(namespace, DEPLOYMENT), 3);
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 3);
 
     await proxy.restore();
-    await waitFor('replicas to follow the partitions once the API server is back', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 5, { timeoutMs: 15_000 });
+    await waitFor('replicas to follow the partitions once the API server is back', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 5, { timeoutMs: 15_000 });
     assert.equal(await scaler.metric('todo_history_scaler_leader'), 1);
     assert.equal(scaler.logged('became leader').length, 2);
     await waitFor('/readyz to recover', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
@@ -80,7 +72,7 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
   it('steps down before the lease could expire when the API server hangs, and its loops keep going', async (t) => {
     const { namespace, topics } = await deploymentWithTopic(t, 2);
     const { proxy, scaler } = await scalerBehindProxy(t, namespace, topics);
-    await waitFor('replicas to become 2', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 2);
+    await waitFor('replicas to become 2', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 2);
 
     proxy.stall();
     const stalledAt = Date.now();
@@ -95,10 +87,10 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
     await waitFor('four failed Lease rounds', async () => failedLeaseRounds(scaler).length, (n) => n >= 4, { timeoutMs: 30_000 });
     assert.equal((await getProbe(scaler.port, '/livez')).status, 200);
     assert.equal((await getProbe(scaler.port, '/readyz')).status, 503);
-    assert.equal(await cluster.replicas(namespace, DEPLOYMENT), 2);
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 2);
 
     await proxy.restore();
-    await waitFor('replicas to follow the partitions once the API server answers', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3, { timeoutMs: 15_000 });
+    await waitFor('replicas to follow the partitions once the API server answers', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 3, { timeoutMs: 15_000 });
     assert.equal(await scaler.metric('todo_history_scaler_leader'), 1);
   });
 
@@ -107,21 +99,21 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
     t.after(() => broker.destroy());
     const { namespace, topics } = await deploymentWithTopic(t, 3, [broker.brokers]);
     const scaler = await startScaler('scaler-a', {
-      KUBECONFIG: cluster.controlPlane.kubeconfigPath,
+      KUBECONFIG: cluster().controlPlane.kubeconfigPath,
       KAFKA_BROKERS: broker.brokers,
       KAFKA_TOPIC: topics.topic,
       SCALER_NAMESPACE: namespace,
       SCALER_DEPLOYMENT: DEPLOYMENT,
     });
     t.after(() => scaler.stop('SIGKILL'));
-    await waitFor('replicas to become 3', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3);
+    await waitFor('replicas to become 3', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 3);
 
     await broker.stop();
     // A change the scaler would undo if it could read the partition count: it must leave it alone.
-    await cluster.setReplicas(namespace, DEPLOYMENT, 7);
+    await cluster().setReplicas(namespace, DEPLOYMENT, 7);
     const unreachable = async (): Promise<number> => failedReconciles(scaler).filter((line) => line.kind === 'kafka_unreachable').length;
     await waitFor('three reconciles failing to reach Kafka', unreachable, (n) => n >= 3, { timeoutMs: 60_000 });
-    assert.equal(await cluster.replicas(namespace, DEPLOYMENT), 7, 'nothing changed without a partition count');
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 7, 'nothing changed without a partition count');
     const delays = failedReconciles(scaler).map((line) => line.retryInMs);
     assert.deepEqual(delays.slice(0, 3), [500, 1_000, 2_000], 'the backoff doubles');
     assert.ok((await scaler.metric('todo_history_scaler_errors_total', { operation: 'partitions', kind: 'kafka_unreachable' })) >= 3);
@@ -133,7 +125,7 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
     assert.equal((await getProbe(scaler.port, '/livez')).status, 200);
 
     await broker.start();
-    await waitFor('replicas back to the partition count', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3, { timeoutMs: 60_000 });
+    await waitFor('replicas back to the partition count', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 3, { timeoutMs: 60_000 });
     await waitFor('/readyz to recover', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
     assert.equal(await scaler.metric('todo_history_scaler_retry_backoff_seconds'), 0);
     await waitFor('the recovery to be logged', async () => scaler.logged('reconcile succeeded again').length, (n) => n === 1);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getProbe } from '../support/probes.js';
 import { leaseDurationMs, startScaler, testTimings, type ScalerProcess } from '../support/scaler-process.js';
-import { CONTROL_PLANE_TIMEOUT_MS, TestCluster } from '../support/test-cluster.js';
+import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -21,24 +21,16 @@ function patchLogged(scalers: readonly ScalerProcess[], toReplicas: number): Pro
 }
 
 describe('several scaler replicas elect one leader through a Lease', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
-  let cluster: TestCluster;
-
-  before(async () => {
-    cluster = await TestCluster.start();
-  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
-
-  after(async () => {
-    await cluster.stop();
-  });
+  const cluster = useTestCluster();
 
   it('only the leader patches; SIGTERM hands over at once, SIGKILL within the lease duration', async (t) => {
-    const namespace = await cluster.createNamespace();
-    await cluster.createDeployment(namespace, DEPLOYMENT, 1);
+    const namespace = await cluster().createNamespace();
+    await cluster().createDeployment(namespace, DEPLOYMENT, 1);
     const topics = new TestTopics();
     await topics.create(2);
     t.after(() => topics.close());
     const env = {
-      KUBECONFIG: cluster.controlPlane.kubeconfigPath,
+      KUBECONFIG: cluster().controlPlane.kubeconfigPath,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
       KAFKA_TOPIC: topics.topic,
       SCALER_NAMESPACE: namespace,
@@ -49,17 +41,17 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
       t.after(() => scaler.stop('SIGKILL'));
       return scaler;
     };
-    const holder = async (): Promise<string | undefined> => (await cluster.lease(namespace, LEASE))?.holderIdentity;
+    const holder = async (): Promise<string | undefined> => (await cluster().lease(namespace, LEASE))?.holderIdentity;
 
     // a starts first so the first leader is known; b and c then find the Lease held.
     const a = await start('scaler-a');
     await waitFor('a to lead', holder, (h) => h === 'scaler-a');
     const [b, c] = [await start('scaler-b'), await start('scaler-c')];
     const all = [a, b, c];
-    await waitFor('replicas to become 2', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 2);
+    await waitFor('replicas to become 2', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 2);
     await waitFor('b and c to see the Lease held', async () => b.logged('lease holder observed').length + c.logged('lease holder observed').length, (n) => n === 2);
     await topics.addPartitions(3);
-    await waitFor('replicas to become 3', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 3);
+    await waitFor('replicas to become 3', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 3);
     assert.deepEqual(await patchLogged(all, 2), ['scaler-a']);
     assert.deepEqual(await patchLogged(all, 3), ['scaler-a']);
     assert.deepEqual(await Promise.all(all.map((s) => s.metric('todo_history_scaler_leader'))), [1, 0, 0]);
@@ -73,9 +65,9 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
     const handoverMs = Date.now() - stoppedAt;
     assert.ok(handoverMs < leaseDurationMs, `took ${handoverMs} ms`);
     const [next, last] = second === 'scaler-b' ? [b, c] : [c, b];
-    assert.equal((await cluster.lease(namespace, LEASE))?.leaseTransitions, 1);
+    assert.equal((await cluster().lease(namespace, LEASE))?.leaseTransitions, 1);
     await topics.addPartitions(4);
-    await waitFor('replicas to become 4', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 4);
+    await waitFor('replicas to become 4', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 4);
     assert.deepEqual(await patchLogged(all, 4), [next.identity]);
     assert.equal(await last.metric('todo_history_scaler_leader'), 0);
 
@@ -89,9 +81,9 @@ describe('several scaler replicas elect one leader through a Lease', { timeout: 
     assert.ok(takeoverMs >= leaseDurationMs - 2 * retryPeriodMs, `took over after only ${takeoverMs} ms: the Lease was still valid`);
     assert.ok(takeoverMs <= leaseDurationMs + 2 * retryPeriodMs * 2.2 + 500, `took ${takeoverMs} ms`);
     await topics.addPartitions(5);
-    await waitFor('replicas to become 5', () => cluster.replicas(namespace, DEPLOYMENT), (n) => n === 5);
+    await waitFor('replicas to become 5', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 5);
     assert.deepEqual(await patchLogged(all, 5), [last.identity]);
-    assert.equal((await cluster.lease(namespace, LEASE))?.leaseTransitions, 2);
+    assert.equal((await cluster().lease(namespace, LEASE))?.leaseTransitions, 2);
     t.diagnostic(`SIGTERM handover ${handoverMs} ms, SIGKILL takeover ${takeoverMs} ms (lease ${leaseDurationMs} ms)`);
   });
 });

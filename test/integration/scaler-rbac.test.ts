@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { getProbe } from '../support/probes.js';
 import { startScaler } from '../support/scaler-process.js';
 import { runCommand } from '../support/system/run-command.js';
-import { CONTROL_PLANE_TIMEOUT_MS, TestCluster } from '../support/test-cluster.js';
+import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
 import { ensureGoTool } from '../support/tools/go-tools.js';
 import type { KubeRequest } from '../support/tools/kube-http.js';
@@ -54,33 +54,25 @@ async function renderScalerRbac(namespace: string): Promise<Manifest[]> {
 }
 
 describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
-  let cluster: TestCluster;
-
-  before(async () => {
-    cluster = await TestCluster.start();
-  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
-
-  after(async () => {
-    await cluster.stop();
-  });
+  const cluster = useTestCluster();
 
   it('scales, leads and records Events with the chart\'s ServiceAccount, and is refused everything else', async (t) => {
-    const namespace = await cluster.createNamespace();
+    const namespace = await cluster().createNamespace();
     const manifests = await renderScalerRbac(namespace);
     const settings = manifests.find((m) => m.kind === 'ConfigMap')?.data;
     assert.ok(settings !== undefined, 'the chart renders the scaler settings');
     for (const manifest of manifests.filter((m) => m.kind !== 'ConfigMap')) {
       const collection = collections[manifest.kind];
       assert.ok(collection !== undefined, `unexpected ${manifest.kind} among the scaler's RBAC objects`);
-      await cluster.request({ method: 'POST', path: collection(namespace), body: manifest }, 201);
+      await cluster().request({ method: 'POST', path: collection(namespace), body: manifest }, 201);
     }
     const serviceAccount = manifests.find((m) => m.kind === 'ServiceAccount')?.metadata.name ?? '';
     const deployment = settings.SCALER_DEPLOYMENT ?? '';
     const lease = settings.SCALER_LEASE_NAME ?? '';
-    await cluster.createDeployment(namespace, deployment, 1);
-    await cluster.createDeployment(namespace, 'other', 1);
+    await cluster().createDeployment(namespace, deployment, 1);
+    await cluster().createDeployment(namespace, 'other', 1);
 
-    const { status } = await cluster.request<{ status: { token: string } }>(
+    const { status } = await cluster().request<{ status: { token: string } }>(
       {
         method: 'POST',
         path: `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
@@ -88,8 +80,8 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
       },
       201,
     );
-    const kubeconfig = path.join(cluster.controlPlane.workDir, `kubeconfig-${serviceAccount}-${namespace}`);
-    await writeKubeconfig(kubeconfig, { server: cluster.controlPlane.server, caFile: cluster.controlPlane.caFile, token: status.token });
+    const kubeconfig = path.join(cluster().controlPlane.workDir, `kubeconfig-${serviceAccount}-${namespace}`);
+    await writeKubeconfig(kubeconfig, { server: cluster().controlPlane.server, caFile: cluster().controlPlane.caFile, token: status.token });
 
     const topics = new TestTopics();
     await topics.create(3);
@@ -99,18 +91,18 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     const scaler = await startScaler('scaler-pod-0', { ...chartEnv, KUBECONFIG: kubeconfig, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC: topics.topic });
     t.after(() => scaler.stop('SIGKILL'));
 
-    await waitFor('replicas to become 3', () => cluster.replicas(namespace, deployment), (n) => n === 3);
-    assert.equal((await cluster.lease(namespace, lease))?.holderIdentity, 'scaler-pod-0');
-    const [event] = await waitFor('the Event', () => cluster.events(namespace, deployment), (events) => events.length === 1);
+    await waitFor('replicas to become 3', () => cluster().replicas(namespace, deployment), (n) => n === 3);
+    assert.equal((await cluster().lease(namespace, lease))?.holderIdentity, 'scaler-pod-0');
+    const [event] = await waitFor('the Event', () => cluster().events(namespace, deployment), (events) => events.length === 1);
     assert.equal(event?.reason, 'ScaledToPartitions');
     await waitFor('/readyz', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
     for (const operation of ['lease', 'read_scale', 'patch_scale', 'record_event']) {
       assert.equal(await scaler.metric('todo_history_scaler_errors_total', { operation, kind: 'api_forbidden' }), 0, operation);
     }
     assert.equal(await scaler.stop('SIGTERM'), 0);
-    assert.equal((await cluster.lease(namespace, lease))?.holderIdentity, '', 'releasing the Lease is allowed too');
+    assert.equal((await cluster().lease(namespace, lease))?.holderIdentity, '', 'releasing the Lease is allowed too');
 
-    const as = (request: KubeRequest): Promise<number> => cluster.statusAs(status.token, request);
+    const as = (request: KubeRequest): Promise<number> => cluster().statusAs(status.token, request);
     const apps = `/apis/apps/v1/namespaces/${namespace}/deployments`;
     const scalePatch = { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: 9 } } };
     // The token works: what the Role grants answers 200.
@@ -131,6 +123,6 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
       ['scaling a Deployment in another namespace', { path: `/apis/apps/v1/namespaces/default/deployments/${deployment}/scale`, ...scalePatch }],
     ];
     for (const [what, request] of refused) assert.equal(await as(request), 403, what);
-    assert.equal(await cluster.replicas(namespace, 'other'), 1);
+    assert.equal(await cluster().replicas(namespace, 'other'), 1);
   });
 });

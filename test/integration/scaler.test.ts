@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { runCli } from '../support/cli-process.js';
 import { getProbe } from '../support/probes.js';
 import { startScaler, type ScalerProcess } from '../support/scaler-process.js';
-import { CONTROL_PLANE_TIMEOUT_MS, TestCluster } from '../support/test-cluster.js';
+import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -16,25 +16,17 @@ interface Setup {
 }
 
 describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
-  let cluster: TestCluster;
-
-  before(async () => {
-    cluster = await TestCluster.start();
-  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
-
-  after(async () => {
-    await cluster.stop();
-  });
+  const cluster = useTestCluster();
 
   /** A namespace with the consumer Deployment, a topic, and one scaler for them; all removed after the test. */
   async function setUp(t: TestContext, { partitions, replicas = 1, env = {} }: { partitions: number; replicas?: number; env?: Record<string, string> }): Promise<Setup> {
-    const namespace = await cluster.createNamespace();
-    await cluster.createDeployment(namespace, DEPLOYMENT, replicas);
+    const namespace = await cluster().createNamespace();
+    await cluster().createDeployment(namespace, DEPLOYMENT, replicas);
     const topics = new TestTopics();
     await topics.create(partitions);
     t.after(() => topics.close());
     const scaler = await startScaler('scaler-a', {
-      KUBECONFIG: cluster.controlPlane.kubeconfigPath,
+      KUBECONFIG: cluster().controlPlane.kubeconfigPath,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
       KAFKA_TOPIC: topics.topic,
       SCALER_NAMESPACE: namespace,
@@ -45,7 +37,7 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
     return { namespace, topics, scaler };
   }
 
-  const replicasOf = (namespace: string) => () => cluster.replicas(namespace, DEPLOYMENT);
+  const replicasOf = (namespace: string) => () => cluster().replicas(namespace, DEPLOYMENT);
 
   it('sets replicas to the partition count, follows a raise, and records why in Events', async (t) => {
     const { namespace, topics, scaler } = await setUp(t, { partitions: 3 });
@@ -54,7 +46,7 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
     await topics.addPartitions(6);
     await waitFor('replicas to follow the raise to 6', replicasOf(namespace), (n) => n === 6);
 
-    const events = await waitFor('two Events on the Deployment', () => cluster.events(namespace, DEPLOYMENT), (list) => list.length === 2);
+    const events = await waitFor('two Events on the Deployment', () => cluster().events(namespace, DEPLOYMENT), (list) => list.length === 2);
     assert.deepEqual(
       events.map((e) => [e.type, e.reason, e.message, e.involvedObject.kind, e.reportingInstance]),
       [
@@ -62,7 +54,7 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
         ['Normal', 'ScaledToPartitions', `Scaled replicas from 3 to 6: topic ${topics.topic} has 6 partitions`, 'Deployment', 'scaler-a'],
       ],
     );
-    const deployment = await cluster.deployment(namespace, DEPLOYMENT);
+    const deployment = await cluster().deployment(namespace, DEPLOYMENT);
     assert.equal(events[0]?.involvedObject.uid !== '', true);
 
     assert.deepEqual(
@@ -86,10 +78,10 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
   it('never goes above SCALER_MAX_REPLICAS', async (t) => {
     const { namespace, topics, scaler } = await setUp(t, { partitions: 6, env: { SCALER_MAX_REPLICAS: '4' } });
     await waitFor('replicas to become 4', replicasOf(namespace), (n) => n === 4);
-    const [event] = await waitFor('the Event', () => cluster.events(namespace, DEPLOYMENT), (list) => list.length === 1);
+    const [event] = await waitFor('the Event', () => cluster().events(namespace, DEPLOYMENT), (list) => list.length === 1);
     assert.equal(event?.message, `Scaled replicas from 1 to 4: topic ${topics.topic} has 6 partitions; capped at the maximum of 4 replicas`);
     await waitFor('a later reconcile', () => scaler.metric('todo_history_scaler_last_reconcile_timestamp_seconds'), (s) => s * 1000 > Date.now() - 500);
-    assert.equal(await cluster.replicas(namespace, DEPLOYMENT), 4);
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 4);
     assert.equal(await scaler.metric('todo_history_scaler_scale_patches_total'), 1, 'in sync stays in sync');
   });
 
@@ -101,15 +93,15 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
   it('scales down a Deployment with more replicas than partitions, and undoes a manual overshoot', async (t) => {
     const { namespace } = await setUp(t, { partitions: 3, replicas: 5 });
     await waitFor('replicas to come down to 3', replicasOf(namespace), (n) => n === 3);
-    await cluster.setReplicas(namespace, DEPLOYMENT, 4);
+    await cluster().setReplicas(namespace, DEPLOYMENT, 4);
     await waitFor('the manual change to be undone', replicasOf(namespace), (n) => n === 3);
   });
 
   it('releases its Lease on SIGTERM and exits 0', async (t) => {
     const { namespace, scaler } = await setUp(t, { partitions: 2 });
-    await waitFor('the scaler to lead', () => cluster.lease(namespace, `${DEPLOYMENT}-scaler`), (lease) => lease?.holderIdentity === 'scaler-a');
+    await waitFor('the scaler to lead', () => cluster().lease(namespace, `${DEPLOYMENT}-scaler`), (lease) => lease?.holderIdentity === 'scaler-a');
     assert.equal(await scaler.stop('SIGTERM'), 0);
-    const lease = await cluster.lease(namespace, `${DEPLOYMENT}-scaler`);
+    const lease = await cluster().lease(namespace, `${DEPLOYMENT}-scaler`);
     assert.equal(lease?.holderIdentity, '', 'a released Lease has no holder');
     assert.equal(scaler.logged('released the lease').length, 1);
   });
@@ -125,8 +117,8 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
     assert.equal((await getProbe(scaler.port, '/readyz')).status, 503);
     assert.equal((await getProbe(scaler.port, '/livez')).status, 200);
 
-    await cluster.createDeployment(namespace, 'not-yet-there', 1);
-    await waitFor('replicas to become 3 once it exists', () => cluster.replicas(namespace, 'not-yet-there'), (n) => n === 3, { timeoutMs: 15_000 });
+    await cluster().createDeployment(namespace, 'not-yet-there', 1);
+    await waitFor('replicas to become 3 once it exists', () => cluster().replicas(namespace, 'not-yet-there'), (n) => n === 3, { timeoutMs: 15_000 });
     await waitFor('/readyz to recover', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
     assert.equal(await scaler.metric('todo_history_scaler_retry_backoff_seconds'), 0);
   });

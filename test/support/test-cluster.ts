@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { startControlPlane, type ControlPlane } from './tools/control-plane.js';
 import { kubeRequest, type KubeEndpoint, type KubeRequest } from './tools/kube-http.js';
 
@@ -113,4 +114,22 @@ export class TestCluster {
   async stop(): Promise<void> {
     await this.controlPlane.stop();
   }
+}
+
+/**
+ * One control plane for the enclosing `describe`: started before its tests, stopped after them.
+ * Returns its accessor, to call inside the tests.
+ */
+export function useTestCluster(): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  before(async () => {
+    cluster = await TestCluster.start();
+  }, { timeout: CONTROL_PLANE_TIMEOUT_MS });
+  after(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    assert.ok(cluster, 'the control plane is started by the suite\'s before hook');
+    return cluster;
+  };
 }
