@@ -29,18 +29,16 @@ interface PartitionBatch {
 
 interface Sorted {
   rows: TodoEventLogRow[];
-  messagesByOffset: Map<string, KafkaMessage>;
   deadLetters: DeadLetter[];
 }
 
 function sortMessages(batch: PartitionBatch, logger: Logger): Sorted {
-  const sorted: Sorted = { rows: [], messagesByOffset: new Map(), deadLetters: [] };
+  const sorted: Sorted = { rows: [], deadLetters: [] };
   const { topic, partition } = batch;
   for (const message of batch.messages) {
     try {
       const row = toEventLogRow(message, { topic, partition, offset: message.offset });
       sorted.rows.push(row);
-      sorted.messagesByOffset.set(message.offset, message);
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           { eventType: row.eventType, time: row.timestamp, changes: row.changes, group: row.groupName, task: row.taskName },
@@ -87,11 +85,12 @@ async function writeIsolatingRejects(
  * retry would duplicate: rows are idempotent by their Kafka coordinates.
  */
 export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, logger: Logger): Promise<BatchOutcome> {
-  const { rows, messagesByOffset, deadLetters } = sortMessages(batch, logger);
+  const { rows, deadLetters } = sortMessages(batch, logger);
   const rejected: { row: TodoEventLogRow; reason: string }[] = [];
   const written = await writeIsolatingRejects(rows, sinks, rejected);
   for (const { row, reason } of rejected) {
-    const message = messagesByOffset.get(row.kafka.offset);
+    // Rejections are rare: look their messages up then, rather than index every message of every batch.
+    const message = batch.messages.find((m) => m.offset === row.kafka.offset);
     if (message) deadLetters.push({ topic: batch.topic, partition: batch.partition, message, code: 'database_rejected', reason });
   }
   await sinks.publishDeadLetters(deadLetters);
