@@ -21,7 +21,7 @@ function tlsOptions(config: AppConfig['database']): ConnectionOptions | false {
  * Pool settings from the config. The URL is taken apart here rather than handed to pg as a connection
  * string, because pg lets a connection string override explicit settings such as the password and TLS.
  */
-export function poolConfig(config: AppConfig['database'], applicationName: string): pg.PoolConfig {
+function poolConfig(config: AppConfig['database'], applicationName: string): pg.PoolConfig {
   const url = new URL(config.url);
   return {
     host: decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1'),
