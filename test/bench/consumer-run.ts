@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
-import { startCli, type CliProcess } from '../support/cli-process.js';
-import { findFreePort } from '../support/system/free-port.js';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
 
 /** One or more `todo-history consume` processes in the same group, as replicas would be. */
 export class ConsumerReplicas {

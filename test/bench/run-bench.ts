@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { sql } from 'kysely';
 import { toEventLogRow } from '../../src/events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
-import { startLocalServices } from '../support/services/local-services.js';
+import { startLocalServices } from '../../deploy/local/services/local-services.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';

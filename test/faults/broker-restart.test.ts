@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startCli, type CliProcess } from '../support/cli-process.js';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
 import { getProbe, metricValue } from '../support/probes.js';
-import { findFreePort } from '../support/system/free-port.js';
-import { startKafkaBroker, type KafkaBrokerHandle } from '../support/services/kafka-broker.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
+import { startKafkaBroker, type KafkaBrokerHandle } from '../../deploy/local/services/kafka-broker.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 describe('Kafka broker restarted mid-stream', () => {
   let broker: KafkaBrokerHandle;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startCli } from '../support/cli-process.js';
-import { findFreePort } from '../support/system/free-port.js';
+import { startCli } from '../../deploy/local/cli-process.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const graceMs = 10_000;
 

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { getProbe } from '../support/probes.js';
 import { leaseDurationMs, startScaler, testTimings, type ScalerProcess } from '../support/scaler-process.js';
-import { startKafkaBroker } from '../support/services/kafka-broker.js';
+import { startKafkaBroker } from '../../deploy/local/services/kafka-broker.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
-import { writeKubeconfig } from '../support/tools/kubeconfig.js';
-import { waitFor } from '../support/wait-for.js';
+import { writeKubeconfig } from '../../deploy/local/tools/kubeconfig.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const DEPLOYMENT = 'todo-history';
 const renewDeadlineMs = Number(testTimings.SCALER_RENEW_DEADLINE_MS);

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
-import { startCli, type CliProcess } from '../support/cli-process.js';
-import { findFreePort } from '../support/system/free-port.js';
-import { groupId, sampleEvents, taskId } from '../support/sample-events.js';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
+import { groupId, sampleEvents, taskId } from '../../deploy/local/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const key = groupId;
 const poison = { key, value: '{"eventType": "created", "payload": ', headers: { source: 'legacy-app' } };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { startControlPlane, type ControlPlane } from '../support/tools/control-plane.js';
-import { kubeRequest, type KubeEndpoint, type KubeRequest, type KubeResponse } from '../support/tools/kube-http.js';
+import { startControlPlane, type ControlPlane } from '../../deploy/local/tools/control-plane.js';
+import { kubeRequest, type KubeEndpoint, type KubeRequest, type KubeResponse } from '../../deploy/local/tools/kube-http.js';
 
 const NAMESPACE = 'control-plane-test';
 // The first run builds etcd and kube-apiserver from source (well over ten minutes on two cores).

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
-import { startCli, type CliProcess } from '../support/cli-process.js';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { getProbe, metricValue } from '../support/probes.js';
-import { findFreePort } from '../support/system/free-port.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';
 import { todoEvent, todoEvents } from '../support/todo-event-stream.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 describe('a row the database rejects in the middle of a batch', () => {
   let database: TestDatabase;

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { groupId } from '../support/sample-events.js';
-import { findFreePort } from '../support/system/free-port.js';
+import { groupId } from '../../deploy/local/sample-events.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers } from '../support/test-topics.js';
 
-const demo = fileURLToPath(new URL('../support/demo.js', import.meta.url));
+const demo = fileURLToPath(new URL('../../deploy/local/demo.js', import.meta.url));
 
 describe('npm start (the demo) on the running services', () => {
   let database: TestDatabase;

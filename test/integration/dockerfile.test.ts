@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lastOf, parseDockerfile, type Instruction, type Stage } from '../support/kubernetes/dockerfile.js';
-import { runCommandForResult } from '../support/system/run-command.js';
+import { runCommandForResult } from '../../deploy/local/system/run-command.js';
 
 // No Docker engine here: these checks cover what can be known without building the image.
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

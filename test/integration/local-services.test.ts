@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import pg from 'pg';
-import { isPortAccepting } from '../support/system/free-port.js';
-import type { KafkaBrokerHandle } from '../support/services/kafka-broker.js';
-import { startLocalServices, type LocalServices } from '../support/services/local-services.js';
-import type { PostgresServerHandle } from '../support/services/postgres-server.js';
+import { isPortAccepting } from '../../deploy/local/system/free-port.js';
+import type { KafkaBrokerHandle } from '../../deploy/local/services/kafka-broker.js';
+import { startLocalServices, type LocalServices } from '../../deploy/local/services/local-services.js';
+import type { PostgresServerHandle } from '../../deploy/local/services/postgres-server.js';
 
 // The first run downloads the Kafka jars from Maven Central (and may apt-get install PostgreSQL).
 const STARTUP_TIMEOUT_MS = 15 * 60_000;

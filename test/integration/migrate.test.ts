@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { expectedSchemaVersion } from '../../src/db/schema-version.js';
 import { columnLimits } from '../../src/events/column-limits.js';
-import { runCli } from '../support/cli-process.js';
+import { runCli } from '../../deploy/local/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers } from '../support/test-topics.js';
 

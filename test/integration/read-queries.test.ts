@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs } from '../../src/index.js';
-import { runCli } from '../support/cli-process.js';
+import { runCli } from '../../deploy/local/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let offset = 0;

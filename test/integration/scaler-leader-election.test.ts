@@ -4,7 +4,7 @@ import { getProbe } from '../support/probes.js';
 import { leaseDurationMs, startScaler, testTimings, type ScalerProcess } from '../support/scaler-process.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const DEPLOYMENT = 'todo-history';
 const LEASE = `${DEPLOYMENT}-scaler`;

@@ -5,13 +5,13 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { getProbe } from '../support/probes.js';
 import { startScaler } from '../support/scaler-process.js';
-import { runCommand } from '../support/system/run-command.js';
+import { runCommand } from '../../deploy/local/system/run-command.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
-import { ensureGoTool } from '../support/tools/go-tools.js';
-import type { KubeRequest } from '../support/tools/kube-http.js';
-import { writeKubeconfig } from '../support/tools/kubeconfig.js';
-import { waitFor } from '../support/wait-for.js';
+import { ensureGoTool } from '../../deploy/local/tools/go-tools.js';
+import type { KubeRequest } from '../../deploy/local/tools/kube-http.js';
+import { writeKubeconfig } from '../../deploy/local/tools/kubeconfig.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const chartDir = fileURLToPath(new URL('../../../helm/todo-history', import.meta.url));
 const RELEASE = 'history';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { runCli } from '../support/cli-process.js';
+import { runCli } from '../../deploy/local/cli-process.js';
 import { getProbe } from '../support/probes.js';
 import { startScaler, type ScalerProcess } from '../support/scaler-process.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const DEPLOYMENT = 'todo-history';
 

@@ -10,8 +10,8 @@ import { chartDir, repoRoot } from '../support/kubernetes/helm-chart.js';
 import { kubeconform } from '../support/kubernetes/kubeconform.js';
 import { findObject, parseManifests, podSpecOf, type Deployment, type Job, type KubeObject, type Secret, type Service } from '../support/kubernetes/manifests.js';
 import { skaffold } from '../support/kubernetes/skaffold.js';
-import { DEFAULT_KAFKA_VERSION } from '../support/services/kafka-jars.js';
-import { SKAFFOLD_CONFIG_VERSION } from '../support/tools/skaffold-schema.js';
+import { DEFAULT_KAFKA_VERSION } from '../../deploy/local/services/kafka-jars.js';
+import { SKAFFOLD_CONFIG_VERSION } from '../../deploy/local/tools/skaffold-schema.js';
 
 // The first run may build skaffold, helm and kubeconform from source.
 const TOOL_BUILD_TIMEOUT_MS = 30 * 60_000;

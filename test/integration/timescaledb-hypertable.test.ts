@@ -5,8 +5,8 @@ import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
-import { runCli } from '../support/cli-process.js';
-import { startTimescaledbPglite, type TimescaledbPglite } from '../support/services/timescaledb-pglite.js';
+import { runCli } from '../../deploy/local/cli-process.js';
+import { startTimescaledbPglite, type TimescaledbPglite } from '../../deploy/local/services/timescaledb-pglite.js';
 
 function row(offset: number, timestamp: string): TodoEventLogRow {
   return {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startLocalServices } from './services/local-services.js';
+import { startLocalServices } from '../../deploy/local/services/local-services.js';
 
 /**
  * `npm test`: starts a real Kafka broker and a real PostgreSQL (or uses the ones KAFKA_BROKERS and

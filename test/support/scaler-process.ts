@@ -1,6 +1,6 @@
-import { startCli, type CliProcess } from './cli-process.js';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { getProbe, metricValue } from './probes.js';
-import { findFreePort } from './system/free-port.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
 
 /** Fast timings for tests: a 3 s lease, renewed every 0.5 s, a reconcile every second. */
 export const testTimings = {

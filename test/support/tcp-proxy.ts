@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { findFreePort, LOOPBACK_HOST } from './system/free-port.js';
+import { findFreePort, LOOPBACK_HOST } from '../../deploy/local/system/free-port.js';
 
 /**
  * A loopback TCP proxy to a target port that can fail the way networks do, on the same port: `cut`

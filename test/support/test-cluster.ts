@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { after, before } from 'node:test';
-import { startControlPlane, type ControlPlane } from './tools/control-plane.js';
-import { kubeRequest, type KubeEndpoint, type KubeRequest } from './tools/kube-http.js';
+import { startControlPlane, type ControlPlane } from '../../deploy/local/tools/control-plane.js';
+import { kubeRequest, type KubeEndpoint, type KubeRequest } from '../../deploy/local/tools/kube-http.js';
 
 // The first run builds etcd and kube-apiserver from source (well over ten minutes on two cores).
 export const CONTROL_PLANE_TIMEOUT_MS = 60 * 60_000;

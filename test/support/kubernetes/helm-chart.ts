@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureGoTool } from '../tools/go-tools.js';
-import { runCommandForResult, type CommandResult } from '../system/run-command.js';
+import { ensureGoTool } from '../../../deploy/local/tools/go-tools.js';
+import { runCommandForResult, type CommandResult } from '../../../deploy/local/system/run-command.js';
 import { parseManifests, type KubeObject } from './manifests.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -1,5 +1,5 @@
-import { ensureGoTool, ensureKubernetesSchemas } from '../tools/go-tools.js';
-import { runCommandForResult } from '../system/run-command.js';
+import { ensureGoTool, ensureKubernetesSchemas } from '../../../deploy/local/tools/go-tools.js';
+import { runCommandForResult } from '../../../deploy/local/system/run-command.js';
 
 export interface KubeconformResource {
   filename: string;

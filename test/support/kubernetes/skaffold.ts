@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureGoTool } from '../tools/go-tools.js';
-import { runCommandForResult, type CommandResult } from '../system/run-command.js';
+import { ensureGoTool } from '../../../deploy/local/tools/go-tools.js';
+import { runCommandForResult, type CommandResult } from '../../../deploy/local/system/run-command.js';
 import { repoRoot } from './helm-chart.js';
 
 /**

@@ -7,7 +7,7 @@ import { getGroupLogs, getGroupsSummary } from '../../src/db/read-queries.js';
 import { runCli, startCli } from './cli-process.js';
 import { groupId, sampleEvents, taskId } from './sample-events.js';
 import { startLocalServices } from './services/local-services.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from './system/wait-for.js';
 
 /**
  * `npm start`: the product on real local services. Starts Kafka and PostgreSQL (or uses KAFKA_BROKERS and

@@ -20,5 +20,5 @@ export function renderPostgresSettings({ port, socketDir, fsync, overrides }: Po
     ...overrides,
   };
   const lines = Object.entries(settings).map(([name, value]) => `${name} = '${value.replaceAll("'", "''")}'`);
-  return `\n# Added by test/support/services/postgres-server.ts\n${lines.join('\n')}\n`;
+  return `\n# Added by deploy/local/services/postgres-server.ts\n${lines.join('\n')}\n`;
 }
