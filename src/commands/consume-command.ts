@@ -16,9 +16,11 @@ import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
 
-/** Ready: a member of the group, and the database answers with the schema this build expects. */
+/** Ready: a member of the group, no partition stuck, and the database answers with the schema this build expects. */
 async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
   if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
+  const problem = health.readinessProblem(Date.now());
+  if (problem !== undefined) return { ok: false, reason: problem };
   try {
     const version = await withTimeout('reading the schema version', readinessQueryTimeoutMs, currentSchemaVersion(db));
     return version === expectedSchemaVersion
@@ -45,7 +47,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
     return exitCodes.failure;
   }
   const metrics = createConsumerMetrics();
-  const health = new ConsumerHealth(config.health.stallTimeoutMs, Date.now());
+  const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, Date.now());
   const consumer = new EventLogConsumer(createKafka(config.kafka, logger), db, config, logger, { metrics, health, now: Date.now });
   const server = await startHealthServer(
     config.http.port,

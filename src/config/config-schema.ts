@@ -36,10 +36,11 @@ export interface AppConfig {
     connectTimeoutMs: number;
     statementTimeoutMs: number;
   };
+  events: { maxBytes: number; maxDepth: number };
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
-  health: { stallTimeoutMs: number; lagPollIntervalMs: number };
+  health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; lagPollIntervalMs: number };
   log: { level: LogLevel };
 }
 
@@ -271,6 +272,24 @@ export const configSchema: Schema<AppConfig> = {
       env: 'DATABASE_STATEMENT_TIMEOUT_MS',
     },
   },
+  events: {
+    maxBytes: {
+      doc: 'Largest message value stored, in bytes; a larger one is dead-lettered as too_large.',
+      format: 'bounded-int',
+      min: 1_024,
+      max: 64 * 1_048_576,
+      default: 1_048_576,
+      env: 'EVENT_MAX_BYTES',
+    },
+    maxDepth: {
+      doc: 'Deepest nesting of JSON objects and arrays stored; a deeper message is dead-lettered as too_deep.',
+      format: 'bounded-int',
+      min: 2,
+      max: 1_000,
+      default: 64,
+      env: 'EVENT_MAX_DEPTH',
+    },
+  },
   retry: retrySchema,
   shutdown: {
     graceMs: {
@@ -291,6 +310,14 @@ export const configSchema: Schema<AppConfig> = {
       max: 3_600_000,
       default: 120_000,
       env: 'LIVENESS_STALL_TIMEOUT_MS',
+    },
+    stuckPartitionTimeoutMs: {
+      doc: 'A partition whose batch has kept failing this long is reported stuck (error log, metric, /readyz 503), in milliseconds.',
+      format: 'bounded-int',
+      min: 1_000,
+      max: 86_400_000,
+      default: 300_000,
+      env: 'STUCK_PARTITION_TIMEOUT_MS',
     },
     lagPollIntervalMs: {
       doc: 'How often the consumer lag of the assigned partitions is measured, in milliseconds.',

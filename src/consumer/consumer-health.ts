@@ -8,6 +8,9 @@ import type { ProbeResult } from '../http/health-server.js';
  * no batch was stored for `stallTimeoutMs`, counted from when that work appeared, while no retry is
  * pending: a consumer waiting out a database outage is alive, a consumer that reads but never commits
  * is not.
+ *
+ * Stuck means a partition's batch has kept failing for longer than `stuckTimeoutMs`: the process is
+ * alive and retrying, but that partition makes no progress, so readiness says so with the reason.
  */
 export class ConsumerHealth {
   private member = false;
@@ -16,9 +19,11 @@ export class ConsumerHealth {
   private workSince: number | undefined;
   private readonly lag = new Map<number, number>();
   private readonly backoffs = new Map<number, number>();
+  private readonly failing = new Map<number, { since: number; attempts: number; reason: string }>();
 
   constructor(
     private readonly stallTimeoutMs: number,
+    private readonly stuckTimeoutMs: number,
     now: number,
   ) {
     this.lastProgressAt = now;
@@ -28,6 +33,7 @@ export class ConsumerHealth {
     this.member = true;
     for (const partition of [...this.lag.keys()]) if (!partitions.includes(partition)) this.lag.delete(partition);
     for (const partition of [...this.backoffs.keys()]) if (!partitions.includes(partition)) this.backoffs.delete(partition);
+    for (const partition of [...this.failing.keys()]) if (!partitions.includes(partition)) this.failing.delete(partition);
   }
 
   leftGroup(): void {
@@ -42,10 +48,29 @@ export class ConsumerHealth {
   batchStored(partition: number, now: number): void {
     this.lastProgressAt = now;
     this.backoffs.delete(partition);
+    this.failing.delete(partition);
   }
 
-  batchFailed(partition: number, retryInMs: number): void {
+  batchFailed(partition: number, retryInMs: number, reason: string, now: number): void {
     this.backoffs.set(partition, retryInMs);
+    const since = this.failing.get(partition)?.since ?? now;
+    this.failing.set(partition, { since, attempts: (this.failing.get(partition)?.attempts ?? 0) + 1, reason });
+  }
+
+  /** Partitions whose batch has failed for longer than the stuck timeout, with since when and why. */
+  stuckPartitions(now: number): { partition: number; since: number; attempts: number; reason: string }[] {
+    return [...this.failing.entries()]
+      .filter(([, failure]) => now - failure.since > this.stuckTimeoutMs)
+      .map(([partition, failure]) => ({ partition, ...failure }));
+  }
+
+  /** Why the consumer should not count as ready, beyond group membership and the database: stuck partitions. */
+  readinessProblem(now: number): string | undefined {
+    const stuck = this.stuckPartitions(now);
+    if (stuck.length === 0) return undefined;
+    return stuck
+      .map(({ partition, since, attempts, reason }) => `partition ${partition} stuck for ${Math.round((now - since) / 1000)} s (${attempts} attempts): ${reason}`)
+      .join('; ');
   }
 
   /** The longest wait before a failed partition is retried, or 0 when all are healthy. */

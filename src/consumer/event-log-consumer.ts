@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
@@ -6,14 +6,20 @@ import type { Database } from '../db/database.js';
 import { writeEventLogs } from '../db/event-log-writer.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher } from '../kafka/dead-letter-publisher.js';
+import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
 import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
 
-function nextOffset(offset: string): string {
-  return (BigInt(offset) + 1n).toString();
+/**
+ * The offset to commit after a batch: past its last record, control records included. kafkajs hides a
+ * transaction's commit or abort marker from `messages`, and committing past the last message only would
+ * leave every transactional partition one offset behind for ever.
+ */
+function nextOffset(batch: Pick<Batch, 'lastOffset'>): string {
+  return (BigInt(batch.lastOffset()) + 1n).toString();
 }
 
 /** Where the consumer reports what it does. */
@@ -32,9 +38,13 @@ export class EventLogConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly sinks: BatchSinks;
+  private readonly writeRows: BatchSinks['writeRows'];
+  /** Set by start(), once the dead-letter topic's size limit is known. */
+  private sinks: BatchSinks | undefined;
   private readonly failures = new Map<number, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly reportedStuck = new Set<number>();
+  private stopped = false;
   private assignedPartitions: readonly number[] = [];
   private stopLagPoller: (() => void) | undefined;
 
@@ -56,11 +66,9 @@ export class EventLogConsumer {
     // The default partitioner, named so kafkajs does not warn about its v2 change on every start.
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = kafka.admin();
-    this.sinks = {
-      writeRows: (rows) => writeEventLogs(db, rows, config.database.insertChunkRows),
-      publishDeadLetters: createDeadLetterPublisher(this.producer, kafkaConfig.dlqTopic, kafkaConfig.groupId),
-    };
+    this.writeRows = (rows) => writeEventLogs(db, rows, config.database.insertChunkRows);
     this.observeGroupMembership();
+    this.commitPastFilteredBatches();
   }
 
   /** Joins the group and starts consuming; resolves once the consumer runs. */
@@ -68,6 +76,8 @@ export class EventLogConsumer {
     const { topic, dlqTopic, groupId, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
+    const maxMessageBytes = await readMaxMessageBytes(this.admin, dlqTopic, this.logger);
+    this.sinks = { writeRows: this.writeRows, publishDeadLetters: createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes) };
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning });
@@ -97,6 +107,7 @@ export class EventLogConsumer {
 
   /** Leaves the group after the batch in flight is stored and committed, then closes the clients. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.stopLagPoller?.();
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
@@ -122,6 +133,23 @@ export class EventLogConsumer {
     });
   }
 
+  /**
+   * A fetch that holds only control records or aborted messages never reaches eachBatch: kafkajs resolves
+   * it itself but, with autoCommit off, commits nothing. Commit its position here, or a partition whose
+   * last record is a transaction marker would show a lag of 1 for ever and trip the stall check.
+   */
+  private commitPastFilteredBatches(): void {
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0 || this.stopped) return;
+      const { topic, partition } = payload;
+      const offset = nextOffset({ lastOffset: () => payload.lastOffset });
+      this.consumer.commitOffsets([{ topic, partition, offset }]).then(
+        () => this.recordLag(partition, Number(BigInt(payload.offsetLag))),
+        (error: unknown) => this.logger.warn({ err: error, topic, partition, offset }, 'committing past control records failed; the next batch commits past them'),
+      );
+    });
+  }
+
   private recordLag(partition: number, lag: number): void {
     this.observers.metrics.consumerLag.set({ partition: String(partition) }, lag);
     this.observers.health.lagObserved(partition, lag, this.observers.now());
@@ -133,6 +161,7 @@ export class EventLogConsumer {
     metrics.rowsInserted.inc(outcome.inserted);
     metrics.duplicatesSkipped.inc(outcome.duplicates);
     for (const letter of outcome.deadLetters) metrics.deadLettered.inc({ reason: letter.code });
+    for (const source of outcome.timestampFallbacks) metrics.timestampFallbacks.inc({ source });
     metrics.batchSize.observe(outcome.messages);
     metrics.batchWriteSeconds.observe(seconds);
   }
@@ -142,26 +171,27 @@ export class EventLogConsumer {
     const first = messages[0];
     const last = messages[messages.length - 1];
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
-    if (first === undefined || last === undefined || isStale()) return;
+    if (first === undefined || last === undefined || this.sinks === undefined || isStale()) return;
     const started = performance.now();
     let outcome: BatchOutcome;
     try {
-      outcome = await storeBatch(batch, this.sinks, this.logger);
+      outcome = await storeBatch(batch, this.sinks, this.config.events, this.logger);
     } catch (error) {
       this.retryLater(topic, partition, first.offset, error);
       return;
     }
     const ms = performance.now() - started;
     this.failures.delete(partition);
+    this.clearStuck(partition);
     this.observers.health.batchStored(partition, this.observers.now());
     this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
     this.recordBatch(outcome, ms / 1000);
-    const next = nextOffset(last.offset);
+    const next = nextOffset(batch);
     // Not consumer.commitOffsets(): kafkajs makes that a silent no-op once the consumer is stopping, which
     // would drop the commit of the last batch on SIGTERM. The broker fences a commit from a member whose
     // generation is over, so a revoked partition's offsets are never committed by its old owner.
     await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
-    resolveOffset(last.offset);
+    resolveOffset(batch.lastOffset());
     this.recordLag(partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
     await heartbeat();
     this.logger.info(
@@ -181,20 +211,54 @@ export class EventLogConsumer {
   }
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {
+    if (this.stopped) return;
     const failures = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, failures);
     const delayMs = backoffDelay(failures, this.config.retry.initialDelayMs, this.config.retry.maxDelayMs);
     const { health, metrics } = this.observers;
-    health.batchFailed(partition, delayMs);
+    health.batchFailed(partition, delayMs, error instanceof Error ? error.message : String(error), this.observers.now());
     metrics.storeRetries.inc();
     metrics.retryBackoffSeconds.set(health.currentBackoffMs() / 1000);
     this.logger.error({ err: error, topic, partition, fromOffset, failures, retryInMs: delayMs }, 'storing batch failed; partition paused until the retry');
+    this.reportStuck(partition);
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset: fromOffset });
+    this.resumeAfter(topic, partition, delayMs);
+  }
+
+  /**
+   * Resumes the partition after `delayMs`. While kafkajs restarts its consumer after a crash, resume
+   * throws (there is no consumer group yet): try again after the same delay. The restarted group
+   * begins unpaused from the committed offset, so a late resume is harmless.
+   */
+  private resumeAfter(topic: string, partition: number, delayMs: number): void {
+    if (this.stopped) return;
     const timer = setTimeout(() => {
       this.resumeTimers.delete(timer);
-      this.consumer.resume([{ topic, partitions: [partition] }]);
+      try {
+        this.consumer.resume([{ topic, partitions: [partition] }]);
+      } catch (error) {
+        this.logger.warn({ topic, partition, reason: error instanceof Error ? error.message : String(error) }, 'cannot resume the partition yet; trying again');
+        this.resumeAfter(topic, partition, delayMs);
+      }
     }, delayMs);
     this.resumeTimers.add(timer);
+  }
+
+  private reportStuck(partition: number): void {
+    const stuck = this.observers.health.stuckPartitions(this.observers.now()).find((p) => p.partition === partition);
+    if (stuck === undefined || this.reportedStuck.has(partition)) return;
+    this.reportedStuck.add(partition);
+    this.observers.metrics.partitionStuck.set({ partition: String(partition) }, 1);
+    this.logger.error(
+      { partition, since: new Date(stuck.since).toISOString(), attempts: stuck.attempts, reason: stuck.reason },
+      'partition stuck: its batch keeps failing while the process retries; see "A stuck partition" in the README',
+    );
+  }
+
+  private clearStuck(partition: number): void {
+    if (!this.reportedStuck.delete(partition)) return;
+    this.observers.metrics.partitionStuck.set({ partition: String(partition) }, 0);
+    this.logger.info({ partition }, 'partition no longer stuck: a batch was stored');
   }
 }

@@ -1,7 +1,9 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { describeRowRejection, isRowRejection } from '../db/database-error.js';
+import { describeRowRejection, EveryRowRefusedError, isRowRejection } from '../db/database-error.js';
 import type { WriteResult } from '../db/event-log-writer.js';
+import type { EventLimits } from '../events/event-limits.js';
+import type { TimestampSource } from '../events/event-time.js';
 import { EventRejection } from '../events/rejection.js';
 import { toEventLogRow } from '../events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../events/todo-event-log-row.js';
@@ -19,6 +21,8 @@ export interface BatchOutcome {
   inserted: number;
   duplicates: number;
   deadLetters: readonly DeadLetter[];
+  /** Rows whose given timestamp was invalid, by the source their time came from instead. */
+  timestampFallbacks: readonly TimestampSource[];
 }
 
 interface PartitionBatch {
@@ -30,15 +34,28 @@ interface PartitionBatch {
 interface Sorted {
   rows: TodoEventLogRow[];
   deadLetters: DeadLetter[];
+  timestampFallbacks: TimestampSource[];
 }
 
-function sortMessages(batch: PartitionBatch, logger: Logger): Sorted {
-  const sorted: Sorted = { rows: [], deadLetters: [] };
+/**
+ * A message's content can only ever make it a row or a dead letter: a failure that is not a known
+ * rejection still comes from this message alone (mapping is pure), so it is dead-lettered as
+ * `unprocessable` rather than retried for ever.
+ */
+function rejectionOf(error: unknown): { code: DeadLetter['code']; reason: string } {
+  if (error instanceof EventRejection) return { code: error.code, reason: error.message };
+  const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'unprocessable', reason: `mapping failed: ${description}` };
+}
+
+function sortMessages(batch: PartitionBatch, limits: EventLimits, logger: Logger): Sorted {
+  const sorted: Sorted = { rows: [], deadLetters: [], timestampFallbacks: [] };
   const { topic, partition } = batch;
   for (const message of batch.messages) {
     try {
-      const row = toEventLogRow(message, { topic, partition, offset: message.offset });
+      const { row, timestampFallback } = toEventLogRow(message, { topic, partition, offset: message.offset }, limits);
       sorted.rows.push(row);
+      if (timestampFallback !== null) sorted.timestampFallbacks.push(timestampFallback);
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           { eventType: row.eventType, time: row.timestamp, changes: row.changes, group: row.groupName, task: row.taskName },
@@ -46,8 +63,7 @@ function sortMessages(batch: PartitionBatch, logger: Logger): Sorted {
         );
       }
     } catch (error) {
-      if (!(error instanceof EventRejection)) throw error;
-      sorted.deadLetters.push({ topic, partition, message, code: error.code, reason: error.message });
+      sorted.deadLetters.push({ topic, partition, message, ...rejectionOf(error) });
     }
   }
   return sorted;
@@ -83,16 +99,19 @@ async function writeIsolatingRejects(
  * Resolves only when the rows are committed and the dead letters acknowledged; then, and only then,
  * may the caller commit the batch's offsets. Transient failures reject, leaving nothing half-done that a
  * retry would duplicate: rows are idempotent by their Kafka coordinates.
+ * @throws EveryRowRefusedError when PostgreSQL refuses every row, which is retried like an outage.
  */
-export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, logger: Logger): Promise<BatchOutcome> {
-  const { rows, deadLetters } = sortMessages(batch, logger);
+export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, limits: EventLimits, logger: Logger): Promise<BatchOutcome> {
+  const { rows, deadLetters, timestampFallbacks } = sortMessages(batch, limits, logger);
   const rejected: { row: TodoEventLogRow; reason: string }[] = [];
   const written = await writeIsolatingRejects(rows, sinks, rejected);
+  const [firstRejected] = rejected;
+  if (firstRejected !== undefined && rejected.length === rows.length) throw new EveryRowRefusedError(rows.length, firstRejected.reason);
   for (const { row, reason } of rejected) {
     // Rejections are rare: look their messages up then, rather than index every message of every batch.
     const message = batch.messages.find((m) => m.offset === row.kafka.offset);
     if (message) deadLetters.push({ topic: batch.topic, partition: batch.partition, message, code: 'database_rejected', reason });
   }
   await sinks.publishDeadLetters(deadLetters);
-  return { messages: batch.messages.length, ...written, deadLetters };
+  return { messages: batch.messages.length, ...written, deadLetters, timestampFallbacks };
 }

@@ -1,9 +1,11 @@
 /**
- * SQLSTATE classes that mean "this row's data", not "the database is unwell": data exceptions (22),
- * integrity constraint violations (23) and program limits such as an index row too large (54).
- * Any other failure is treated as transient and retried, because retrying never loses an event.
+ * SQLSTATEs that mean "this row's values", never "the database is unwell": a value too long (22001),
+ * out of range (22003), a date-time the server cannot read or hold (22007, 22008, 22009), text it
+ * cannot represent (22P02, 22P05, 22021), a NULL or CHECK violation (23502, 23514), and an index row
+ * too large (54000). Anything else (a sequence at its limit, 2200H; a lost connection; a permission) is
+ * the world's fault and is retried, because retrying never loses an event.
  */
-const rowRejectionClasses = new Set(['22', '23', '54']);
+const rowRejectionStates = new Set(['22001', '22003', '22007', '22008', '22009', '22P02', '22P05', '22021', '23502', '23514', '54000']);
 
 function sqlState(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -14,11 +16,29 @@ function sqlState(error: unknown): string | undefined {
 /** True when PostgreSQL refused the data itself, so writing the same rows again can never succeed. */
 export function isRowRejection(error: unknown): boolean {
   const state = sqlState(error);
-  return state !== undefined && rowRejectionClasses.has(state.slice(0, 2));
+  return state !== undefined && rowRejectionStates.has(state);
 }
 
 /** The database's own words for a rejection, for the dead-letter headers. */
 export function describeRowRejection(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `${sqlState(error) ?? 'unknown'}: ${message}`;
+}
+
+/**
+ * PostgreSQL refused every row of a batch as bad data. Rows that are all bad at once point at the table
+ * (a new constraint, a narrowed column) more than at the producer, so the batch is retried, not
+ * dead-lettered; a truly bad row is dead-lettered as soon as it shares a batch with a good one.
+ */
+export class EveryRowRefusedError extends Error {
+  readonly retryable = true;
+  readonly code = 'every_row_refused';
+
+  constructor(
+    readonly rows: number,
+    readonly reason: string,
+  ) {
+    super(`PostgreSQL refused all ${rows} rows of the batch (${reason}); retrying instead of dead-lettering them`);
+    this.name = 'EveryRowRefusedError';
+  }
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /** The last migration this build knows. The consumer runs only against a schema at exactly this version. */
-export const expectedSchemaVersion = '2026-11-28T00-02-00_hypertable-when-timescaledb';
+export const expectedSchemaVersion = '2026-12-01T00-00-00_widen-id-to-bigint';
 
 /** The schema is not the one this build was made for; migrate (or roll the image) first. */
 export class SchemaVersionError extends Error {

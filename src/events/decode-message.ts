@@ -1,4 +1,6 @@
+import type { EventLimits } from './event-limits.js';
 import { EventRejection } from './rejection.js';
+import { scanEvent, type ScannedEvent } from './scan-json.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -8,27 +10,21 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Finds the first string (key or value) that PostgreSQL could not store unaltered. */
-function checkStrings(value: unknown, path: string): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw new EventRejection('nul_character', `${path} contains a NUL character`);
-    if (!value.isWellFormed()) throw new EventRejection('invalid_json', `${path} contains an unpaired UTF-16 surrogate`);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => checkStrings(item, `${path}[${index}]`));
-  } else if (isJsonObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      checkStrings(key, `${path} key`);
-      checkStrings(item, path === '' ? key : `${path}.${key}`);
-    }
-  }
+/** A message value as an object, with the raw text of its members for `event_data`. */
+export interface DecodedEvent extends ScannedEvent {
+  value: JsonObject;
 }
 
 /**
- * Turns a Kafka message value into a JSON object, or rejects it. Bytes that are not UTF-8, JSON that is
- * not an object and strings PostgreSQL cannot hold are rejected here, so nothing is stored altered.
+ * Turns a Kafka message value into a JSON object, or rejects it. Values over the size limit, bytes that
+ * are not UTF-8, JSON that is not an object or nests too deep, and numbers or strings PostgreSQL cannot
+ * hold are rejected here, so nothing is stored altered.
  */
-export function decodeMessage(value: Buffer | null): JsonObject {
+export function decodeMessage(value: Buffer | null, limits: EventLimits): DecodedEvent {
   if (value === null || value.length === 0) throw new EventRejection('invalid_json', 'message has no value');
+  if (value.length > limits.maxBytes) {
+    throw new EventRejection('too_large', `message value is ${value.length} bytes, more than the ${limits.maxBytes} allowed`);
+  }
   let text: string;
   try {
     text = utf8.decode(value);
@@ -37,12 +33,11 @@ export function decodeMessage(value: Buffer | null): JsonObject {
   }
   let parsed: unknown;
   try {
+    // V8's JSON.parse is iterative, so any depth parses; the scan below enforces the limit.
     parsed = JSON.parse(text);
   } catch (error) {
     throw new EventRejection('invalid_json', `message value is not JSON: ${(error as Error).message}`);
   }
   if (!isJsonObject(parsed)) throw new EventRejection('not_an_object', 'message value is JSON but not an object');
-  // Valid UTF-8 has neither NUL in a JSON string nor lone surrogates: only a \u escape can bring them.
-  if (text.includes('\\u')) checkStrings(parsed, '');
-  return parsed;
+  return { value: parsed, ...scanEvent(text, limits.maxDepth) };
 }

@@ -2,12 +2,16 @@
 export type RejectionCode =
   | 'invalid_json'
   | 'not_an_object'
+  | 'too_large'
+  | 'too_deep'
+  | 'number_out_of_range'
   | 'missing_field'
   | 'wrong_type'
   | 'value_too_long'
   | 'nul_character'
   | 'invalid_timestamp'
-  | 'database_rejected';
+  | 'database_rejected'
+  | 'unprocessable';
 
 /** A message that is the producer's fault: it will never store, so it goes to the dead-letter topic. */
 export class EventRejection extends Error {

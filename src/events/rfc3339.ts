@@ -5,9 +5,13 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+// RFC 3339 allows offsets up to ±23:59; PostgreSQL's timestamptz input stops at ±15:59.
+const maxOffsetHours = 15;
+
 /**
- * True when `text` is an RFC 3339 date-time that names a real instant. The text itself is what gets
- * stored, so PostgreSQL keeps its microseconds, which a JavaScript Date would cut to milliseconds.
+ * True when `text` is an RFC 3339 date-time that names a real instant PostgreSQL accepts. The text
+ * itself is what gets stored, so PostgreSQL keeps its microseconds, which a JavaScript Date would cut
+ * to milliseconds.
  */
 export function isRfc3339(text: string): boolean {
   const match = rfc3339.exec(text);
@@ -20,6 +24,6 @@ export function isRfc3339(text: string): boolean {
     month >= 1 && month <= 12 &&
     day >= 1 && day <= daysInMonth(year, month) &&
     hour <= 23 && minute <= 59 && second <= 60 &&
-    (offsetHours ?? 0) <= 23 && (offsetMinutes ?? 0) <= 59
+    (offsetHours ?? 0) <= maxOffsetHours && (offsetMinutes ?? 0) <= 59
   );
 }

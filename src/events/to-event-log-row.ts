@@ -1,7 +1,9 @@
 import { columnLimits, type LimitedColumn } from './column-limits.js';
 import { decodeMessage, isJsonObject, type JsonObject } from './decode-message.js';
+import type { EventLimits } from './event-limits.js';
+import { chooseEventTime, type TimestampSource } from './event-time.js';
 import { EventRejection } from './rejection.js';
-import { isRfc3339 } from './rfc3339.js';
+import type { RawMembers } from './scan-json.js';
 import type { KafkaCoordinates, TodoEventLogRow } from './todo-event-log-row.js';
 
 /** What the consumer needs of a Kafka record to make a row of it. */
@@ -9,6 +11,12 @@ export interface KafkaRecord {
   value: Buffer | null;
   /** The record's timestamp in epoch milliseconds, as kafkajs gives it. */
   timestamp: string;
+}
+
+/** A record mapped to its row; `timestampFallback` names the source used when a given timestamp was invalid. */
+export interface MappedEvent {
+  row: TodoEventLogRow;
+  timestampFallback: TimestampSource | null;
 }
 
 const envelopeFields = new Set(['eventType', 'timestamp', 'payload']);
@@ -42,46 +50,42 @@ function limited<T extends string | null>(value: T, column: LimitedColumn, path:
   return value;
 }
 
-function optionalTimestamp(source: JsonObject, path: string): string | null {
-  const value = optionalString(source, 'timestamp', path);
-  if (value !== null && !isRfc3339(value)) {
-    throw new EventRejection('invalid_timestamp', `${path} is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 64))}`);
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  return JSON.stringify(value)?.slice(0, 64) ?? typeof value;
+}
+
+function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** Members of `raw` whose key has no column, plus the given ones whose value is not what was stored. */
+function extras(raw: RawMembers | undefined, known: Set<string>, parsed: JsonObject, stored: Record<string, string | null>): string[] {
+  const kept: string[] = [];
+  for (const [key, text] of raw ?? []) {
+    const keep = !known.has(key) || (key in stored && isGiven(parsed[key]) && parsed[key] !== stored[key]);
+    if (keep) kept.push(`${JSON.stringify(key)}:${text}`);
   }
-  return value;
+  return kept;
 }
-
-function recordTimestamp(record: KafkaRecord): string {
-  const millis = Number(record.timestamp);
-  if (!Number.isSafeInteger(millis) || millis < 0) {
-    throw new EventRejection('invalid_timestamp', 'neither the event nor the Kafka record carries a timestamp');
-  }
-  return new Date(millis).toISOString();
-}
-
-function extraFields(source: JsonObject, known: Set<string>): JsonObject | undefined {
-  const extras = Object.entries(source).filter(([key]) => !known.has(key));
-  return extras.length === 0 ? undefined : Object.fromEntries(extras);
-}
-
-/** Payload fields with a column that the mapping may fill from elsewhere (entityId, the envelope). */
-type OverridableField = 'groupId' | 'taskId' | 'timestamp';
 
 /**
  * Fields that have no column, kept so nothing the producer sent is lost:
- * `{"payload": {...}, "envelope": {...}}`, each part present only when it has fields. A payload field whose
- * column was filled from elsewhere (a Group's groupId from entityId, say) is kept too when it differs.
+ * `{"payload": {...}, "envelope": {...}}`, each part present only when it has fields. A field whose column
+ * was filled from elsewhere (a Group's groupId from entityId, an invalid timestamp passed over) is kept
+ * too. Built from the producer's own text, so numbers keep every digit.
  */
-function eventData(envelope: JsonObject, payload: JsonObject, stored: Record<OverridableField, string | null>): string | null {
-  const payloadExtras = extraFields(payload, payloadFields) ?? {};
-  for (const field of ['groupId', 'taskId', 'timestamp'] as const) {
-    const sent = payload[field];
-    if (sent !== undefined && sent !== null && sent !== '' && sent !== stored[field]) payloadExtras[field] = sent;
-  }
-  const envelopeExtras = extraFields(envelope, envelopeFields);
-  const data: JsonObject = {};
-  if (Object.keys(payloadExtras).length > 0) data.payload = payloadExtras;
-  if (envelopeExtras !== undefined) data.envelope = envelopeExtras;
-  return Object.keys(data).length === 0 ? null : JSON.stringify(data);
+function eventData(
+  envelope: { raw: RawMembers; parsed: JsonObject },
+  payload: { raw: RawMembers | undefined; parsed: JsonObject },
+  stored: { groupId: string | null; taskId: string | null; timestamp: string },
+): string | null {
+  const payloadExtras = extras(payload.raw, payloadFields, payload.parsed, stored);
+  const envelopeExtras = extras(envelope.raw, envelopeFields, envelope.parsed, { timestamp: stored.timestamp });
+  const parts: string[] = [];
+  if (payloadExtras.length > 0) parts.push(`"payload":{${payloadExtras.join(',')}}`);
+  if (envelopeExtras.length > 0) parts.push(`"envelope":{${envelopeExtras.join(',')}}`);
+  return parts.length === 0 ? null : `{${parts.join(',')}}`;
 }
 
 /**
@@ -90,8 +94,9 @@ function eventData(envelope: JsonObject, payload: JsonObject, stored: Record<Ove
  * Pure: the same record always gives the same row, so a replay stores exactly the same values.
  * @throws EventRejection when the record cannot be stored unaltered.
  */
-export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates): TodoEventLogRow {
-  const envelope = decodeMessage(record.value);
+export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates, limits: EventLimits): MappedEvent {
+  const decoded = decodeMessage(record.value, limits);
+  const envelope = decoded.value;
   const payloadValue = envelope.payload;
   if (payloadValue === undefined || payloadValue === null) throw new EventRejection('missing_field', 'payload is missing');
   if (!isJsonObject(payloadValue)) throw new EventRejection('wrong_type', 'payload must be an object');
@@ -102,10 +107,16 @@ export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates): Tod
   const entityId = limited(requiredString(payload, 'entityId', 'payload.entityId'), 'entity_id', 'payload.entityId');
   const groupId = entity === 'Group' ? entityId : limited(optionalString(payload, 'groupId', 'payload.groupId'), 'group_id', 'payload.groupId');
   const taskId = entity === 'Task' ? entityId : limited(optionalString(payload, 'taskId', 'payload.taskId'), 'task_id', 'payload.taskId');
-  const timestamp =
-    optionalTimestamp(envelope, 'timestamp') ?? optionalTimestamp(payload, 'payload.timestamp') ?? recordTimestamp(record);
+  const time = chooseEventTime(envelope.timestamp, payload.timestamp, record.timestamp);
+  if (time === null) {
+    throw new EventRejection(
+      'invalid_timestamp',
+      `no valid timestamp: timestamp ${describe(envelope.timestamp)}, payload.timestamp ${describe(payload.timestamp)}, record ${record.timestamp}`,
+    );
+  }
+  const { timestamp } = time;
 
-  return {
+  const row: TodoEventLogRow = {
     timestamp,
     eventType,
     entity,
@@ -117,7 +128,8 @@ export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates): Tod
     changes: optionalString(payload, 'changes', 'payload.changes'),
     userName: limited(optionalString(payload, 'user', 'payload.user'), 'user_name', 'payload.user'),
     workspace: limited(optionalString(payload, 'workspace', 'payload.workspace'), 'workspace', 'payload.workspace'),
-    eventData: eventData(envelope, payload, { groupId, taskId, timestamp }),
+    eventData: eventData({ raw: decoded.envelope, parsed: envelope }, { raw: decoded.payload, parsed: payload }, { groupId, taskId, timestamp }),
     kafka,
   };
+  return { row, timestampFallback: time.fellBack ? time.source : null };
 }

@@ -1,5 +1,7 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import type { RejectionCode } from '../events/rejection.js';
+import { deadLetterHeaders } from './dead-letter-headers.js';
+import { fitDeadLetter, recordBatchOverheadBytes, recordSizeBytes } from './dead-letter-size.js';
 
 /** A message that cannot be stored, where it came from, and why. */
 export interface DeadLetter {
@@ -10,22 +12,14 @@ export interface DeadLetter {
   reason: string;
 }
 
-/** Header names on a dead-lettered message; the original key, value and headers are kept as they were. */
-export const deadLetterHeaders = {
-  reason: 'dlq.reason',
-  error: 'dlq.error',
-  topic: 'dlq.original.topic',
-  partition: 'dlq.original.partition',
-  offset: 'dlq.original.offset',
-  timestamp: 'dlq.original.timestamp',
-  group: 'dlq.consumer.group',
-} as const;
+// The error text is the one header whose size a message controls (a database's words, a JSON parse
+// error); capped so that it never crowds out the value.
+const maxErrorHeaderChars = 1_000;
 
-function headersOf(letter: DeadLetter, groupId: string): IHeaders {
+function dlqHeaders(letter: DeadLetter, groupId: string): IHeaders {
   return {
-    ...letter.message.headers,
     [deadLetterHeaders.reason]: letter.code,
-    [deadLetterHeaders.error]: letter.reason,
+    [deadLetterHeaders.error]: letter.reason.slice(0, maxErrorHeaderChars),
     [deadLetterHeaders.topic]: letter.topic,
     [deadLetterHeaders.partition]: String(letter.partition),
     [deadLetterHeaders.offset]: letter.message.offset,
@@ -34,22 +28,45 @@ function headersOf(letter: DeadLetter, groupId: string): IHeaders {
   };
 }
 
+/** Splits messages into requests whose record batch stays within `maxBatchBytes` before compression. */
+function requestsOf(messages: readonly Message[], maxBatchBytes: number): Message[][] {
+  const requests: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = recordBatchOverheadBytes;
+  for (const message of messages) {
+    const size = recordSizeBytes(message);
+    if (current.length > 0 && bytes + size > maxBatchBytes) {
+      requests.push(current);
+      current = [];
+      bytes = recordBatchOverheadBytes;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
 /**
  * Publishes to the dead-letter topic and resolves only once every in-sync replica has the messages
- * (acks: -1), so a bad message's offset is committed only after it is safe elsewhere.
+ * (acks: -1), so a bad message's offset is committed only after it is safe elsewhere. Requests are cut
+ * to fit the topic's `max.message.bytes` (the broker refuses a larger record batch for good), and a
+ * letter too large even alone is published with its value, and if need be its key and headers,
+ * truncated, with headers giving the original size and SHA-256.
  */
-export function createDeadLetterPublisher(producer: Producer, dlqTopic: string, groupId: string) {
+export function createDeadLetterPublisher(producer: Producer, dlqTopic: string, groupId: string, maxMessageBytes: number) {
   return async (letters: readonly DeadLetter[]): Promise<void> => {
     if (letters.length === 0) return;
-    await producer.send({
-      topic: dlqTopic,
-      acks: -1,
-      messages: letters.map((letter) => ({
-        key: letter.message.key,
-        value: letter.message.value,
-        headers: headersOf(letter, groupId),
-      })),
-    });
+    const messages = letters.map((letter) =>
+      fitDeadLetter(
+        { key: letter.message.key, value: letter.message.value, headers: letter.message.headers ?? {} },
+        dlqHeaders(letter, groupId),
+        maxMessageBytes,
+      ),
+    );
+    for (const request of requestsOf(messages, maxMessageBytes)) {
+      await producer.send({ topic: dlqTopic, acks: -1, compression: CompressionTypes.GZIP, messages: request });
+    }
   };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { sql } from 'kysely';
+import { defaultEventLimits } from '../../src/events/event-limits.js';
 import { toEventLogRow } from '../../src/events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
@@ -85,7 +86,7 @@ try {
   let offset = 0;
   for (const message of benchEvents(strategyRows)) {
     if (!message.valid) continue;
-    rows.push(toEventLogRow({ value: Buffer.from(String(message.value)), timestamp: '0' }, { topic: 'bench', partition: offset % partitions, offset: String(offset) }));
+    rows.push(toEventLogRow({ value: Buffer.from(String(message.value)), timestamp: '0' }, { topic: 'bench', partition: offset % partitions, offset: String(offset) }, defaultEventLimits).row);
     offset += 1;
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { deadLetterHeaders } from '../../src/kafka/dead-letter-publisher.js';
+import { deadLetterHeaders } from '../../src/kafka/dead-letter-headers.js';
 import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { groupId, sampleEvents, taskId } from '../../deploy/local/sample-events.js';

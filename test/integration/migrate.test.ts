@@ -144,4 +144,16 @@ describe('todo-history migrate over the Go service\'s existing table', () => {
     assert.equal(rows[0]?.changes, 'made by Go');
     assert.equal(rows[0]?.kafka_offset, null);
   });
+
+  it('widens the Go table\'s 32-bit id and its sequence, so rows past 2^31 - 1 still store', async () => {
+    const { rows: columns } = await sql<{ type: string }>`
+      SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'todo_event_logs'::regclass AND attname = 'id'`.execute(database.db);
+    assert.equal(columns[0]?.type, 'bigint');
+    await sql`SELECT setval(pg_get_serial_sequence('todo_event_logs', 'id'), 2147483647)`.execute(database.db);
+    await sql`
+      INSERT INTO todo_event_logs (timestamp, event_type, entity, entity_id)
+      VALUES ('2025-11-02T08:00:00Z', 'created', 'Task', 't-after-int4')`.execute(database.db);
+    const { rows } = await sql<{ id: string }>`SELECT id FROM todo_event_logs WHERE entity_id = 't-after-int4'`.execute(database.db);
+    assert.equal(rows[0]?.id, '2147483648');
+  });
 });

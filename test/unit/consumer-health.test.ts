@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import { ConsumerHealth } from '../../src/consumer/consumer-health.js';
 
 const stallMs = 60_000;
+const stuckMs = 300_000;
 
 describe('ConsumerHealth', () => {
   it('is a member only between joining and leaving the group', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     assert.equal(health.isMember(), false);
     health.joined([0, 1]);
     assert.equal(health.isMember(), true);
@@ -15,14 +16,14 @@ describe('ConsumerHealth', () => {
   });
 
   it('stays alive while idle with nothing to read, however long', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     health.joined([0]);
     health.lagObserved(0, 0, 1_000);
     assert.deepEqual(health.liveness(10 * stallMs), { ok: true, reason: 'ok' });
   });
 
   it('fails once work waits longer than the stall timeout with no batch stored: the zombie case', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     health.joined([0]);
     health.lagObserved(0, 0, 1_000);
     health.lagObserved(0, 50, 500_000);
@@ -35,11 +36,11 @@ describe('ConsumerHealth', () => {
   });
 
   it('stays alive while a failed batch waits for its retry, and reports the longest backoff', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     health.joined([0, 1]);
     health.lagObserved(0, 10, 0);
-    health.batchFailed(0, 4_000);
-    health.batchFailed(1, 8_000);
+    health.batchFailed(0, 4_000, 'database down', 0);
+    health.batchFailed(1, 8_000, 'database down', 0);
     assert.equal(health.liveness(10 * stallMs).ok, true);
     assert.equal(health.currentBackoffMs(), 8_000);
     health.batchStored(1, 10 * stallMs);
@@ -47,20 +48,32 @@ describe('ConsumerHealth', () => {
   });
 
   it('forgets the lag and backoff of partitions it no longer owns', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     health.joined([0, 1]);
     health.lagObserved(1, 10, 0);
-    health.batchFailed(1, 2_000);
+    health.batchFailed(1, 2_000, 'database down', 0);
     health.joined([0]);
     assert.equal(health.currentBackoffMs(), 0);
     assert.equal(health.liveness(10 * stallMs).ok, true);
   });
 
   it('fails for good after a crash kafkajs does not restart from', () => {
-    const health = new ConsumerHealth(stallMs, 0);
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
     health.joined([0]);
     health.crashed('boom');
     assert.deepEqual(health.liveness(1), { ok: false, reason: 'consumer crashed: boom' });
     assert.equal(health.isMember(), false);
+  });
+
+  it('reports a partition stuck once its batch has failed for longer than the stuck timeout, until a batch is stored', () => {
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
+    health.joined([0, 1]);
+    health.batchFailed(1, 2_000, 'PostgreSQL refused all 3 rows', 1_000);
+    health.batchFailed(1, 4_000, 'PostgreSQL refused all 3 rows', 3_000);
+    assert.equal(health.readinessProblem(stuckMs), undefined);
+    assert.deepEqual(health.stuckPartitions(stuckMs + 1_001), [{ partition: 1, since: 1_000, attempts: 2, reason: 'PostgreSQL refused all 3 rows' }]);
+    assert.equal(health.readinessProblem(stuckMs + 1_001), 'partition 1 stuck for 300 s (2 attempts): PostgreSQL refused all 3 rows');
+    health.batchStored(1, stuckMs + 2_000);
+    assert.equal(health.readinessProblem(stuckMs + 3_000), undefined);
   });
 });

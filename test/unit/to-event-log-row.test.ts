@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventRejection, type RejectionCode } from '../../src/events/rejection.js';
-import { toEventLogRow } from '../../src/events/to-event-log-row.js';
+import { defaultEventLimits } from '../../src/events/event-limits.js';
+import { toEventLogRow, type KafkaRecord, type MappedEvent } from '../../src/events/to-event-log-row.js';
+import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 
 const kafka = { topic: 'todo-history-events', partition: 2, offset: '41' };
 const recordTime = String(Date.parse('2025-11-10T09:00:00.000Z'));
@@ -27,9 +29,17 @@ const taskCreated = {
   },
 };
 
+function mapped(source: KafkaRecord): MappedEvent {
+  return toEventLogRow(source, kafka, defaultEventLimits);
+}
+
+function rowOf(source: KafkaRecord): TodoEventLogRow {
+  return mapped(source).row;
+}
+
 function rejectionCode(value: unknown): RejectionCode {
   try {
-    toEventLogRow(record(value), kafka);
+    mapped(record(value));
   } catch (error) {
     assert.ok(error instanceof EventRejection, `expected an EventRejection, got ${String(error)}`);
     return error.code;
@@ -39,7 +49,7 @@ function rejectionCode(value: unknown): RejectionCode {
 
 describe('toEventLogRow', () => {
   it('maps the reference Task event column by column', () => {
-    assert.deepEqual(toEventLogRow(record(taskCreated), kafka), {
+    assert.deepEqual(rowOf(record(taskCreated)), {
       timestamp: '2025-11-10T15:30:45.123Z',
       eventType: 'created',
       entity: 'Task',
@@ -57,13 +67,12 @@ describe('toEventLogRow', () => {
   });
 
   it('takes a Group event\'s group_id from entityId and keeps null task fields null', () => {
-    const row = toEventLogRow(
+    const row = rowOf(
       record({
         eventType: 'created',
         timestamp: '2025-11-10T10:00:00Z',
         payload: { entity: 'Group', entityId: 'group-uuid-1', groupName: 'Project Alpha', taskId: null, taskName: null, changes: 'made', user: 'alice', workspace: 'default' },
       }),
-      kafka,
     );
     assert.equal(row.groupId, 'group-uuid-1');
     assert.equal(row.taskId, null);
@@ -71,15 +80,14 @@ describe('toEventLogRow', () => {
   });
 
   it('takes a Task event\'s task_id from entityId even when payload.taskId differs, and keeps the sent one', () => {
-    const row = toEventLogRow(record({ ...taskCreated, payload: { ...taskCreated.payload, taskId: 'other' } }), kafka);
+    const row = rowOf(record({ ...taskCreated, payload: { ...taskCreated.payload, taskId: 'other' } }));
     assert.equal(row.taskId, taskCreated.payload.entityId);
     assert.deepEqual(JSON.parse(row.eventData ?? 'null'), { payload: { taskId: 'other' } });
   });
 
   it('stores missing and empty optional fields as null, never as empty strings', () => {
-    const row = toEventLogRow(
+    const row = rowOf(
       record({ eventType: 'deleted', timestamp: '2025-11-10T10:00:00Z', payload: { entity: 'Task', entityId: 't1', groupId: '', changes: '', user: null } }),
-      kafka,
     );
     assert.deepEqual(
       [row.groupId, row.groupName, row.taskName, row.changes, row.userName, row.workspace, row.eventData],
@@ -89,31 +97,30 @@ describe('toEventLogRow', () => {
 
   it('uses payload.timestamp when the event has none, then the Kafka record timestamp, never the clock', () => {
     const { timestamp: _top, ...withoutTop } = taskCreated;
-    assert.equal(toEventLogRow(record({ ...withoutTop, payload: { ...taskCreated.payload, timestamp: '2025-11-10T16:00:00+01:00' } }), kafka).timestamp, '2025-11-10T16:00:00+01:00');
+    assert.equal(rowOf(record({ ...withoutTop, payload: { ...taskCreated.payload, timestamp: '2025-11-10T16:00:00+01:00' } })).timestamp, '2025-11-10T16:00:00+01:00');
     const { timestamp: _inner, ...payloadWithout } = taskCreated.payload;
-    assert.equal(toEventLogRow(record({ ...withoutTop, payload: payloadWithout }), kafka).timestamp, '2025-11-10T09:00:00.000Z');
+    assert.equal(rowOf(record({ ...withoutTop, payload: payloadWithout })).timestamp, '2025-11-10T09:00:00.000Z');
   });
 
   it('keeps microseconds by passing the timestamp text through', () => {
-    assert.equal(toEventLogRow(record({ ...taskCreated, timestamp: '2025-11-10T15:30:45.123456Z' }), kafka).timestamp, '2025-11-10T15:30:45.123456Z');
+    assert.equal(rowOf(record({ ...taskCreated, timestamp: '2025-11-10T15:30:45.123456Z' })).timestamp, '2025-11-10T15:30:45.123456Z');
   });
 
   it('keeps fields without a column in event_data, payload and envelope apart', () => {
-    const row = toEventLogRow(
+    const row = rowOf(
       record({ ...taskCreated, source: 'api', payload: { ...taskCreated.payload, priority: 'high', labels: ['a'] } }),
-      kafka,
     );
     assert.deepEqual(JSON.parse(row.eventData ?? 'null'), { payload: { priority: 'high', labels: ['a'] }, envelope: { source: 'api' } });
   });
 
   it('keeps a payload.timestamp that differs from the stored one', () => {
-    const row = toEventLogRow(record({ ...taskCreated, payload: { ...taskCreated.payload, timestamp: '2025-11-10T15:30:46Z' } }), kafka);
+    const row = rowOf(record({ ...taskCreated, payload: { ...taskCreated.payload, timestamp: '2025-11-10T15:30:46Z' } }));
     assert.deepEqual(JSON.parse(row.eventData ?? 'null'), { payload: { timestamp: '2025-11-10T15:30:46Z' } });
   });
 
   it('counts length in characters, as varchar does, not in UTF-16 units', () => {
     const fiftyEmoji = '😀'.repeat(50);
-    assert.equal(toEventLogRow(record({ ...taskCreated, eventType: fiftyEmoji }), kafka).eventType, fiftyEmoji);
+    assert.equal(rowOf(record({ ...taskCreated, eventType: fiftyEmoji })).eventType, fiftyEmoji);
     assert.equal(rejectionCode({ ...taskCreated, eventType: `${fiftyEmoji}x` }), 'value_too_long');
   });
 
@@ -137,9 +144,9 @@ describe('toEventLogRow', () => {
     ['a NUL in changes', { ...taskCreated, payload: { ...taskCreated.payload, changes: 'a\u0000b' } }, 'nul_character'],
     ['a NUL in an extra field', { ...taskCreated, payload: { ...taskCreated.payload, note: ['\u0000'] } }, 'nul_character'],
     ['a lone surrogate', { ...taskCreated, payload: { ...taskCreated.payload, changes: '\ud800' } }, 'invalid_json'],
-    ['a timestamp that is not RFC 3339', { ...taskCreated, timestamp: '10/11/2025 15:30' }, 'invalid_timestamp'],
-    ['a timestamp on a day that does not exist', { ...taskCreated, timestamp: '2025-02-30T10:00:00Z' }, 'invalid_timestamp'],
-    ['a numeric timestamp', { ...taskCreated, timestamp: 1731252645 }, 'wrong_type'],
+    ['JSON nested deeper than the limit', { ...taskCreated, payload: { ...taskCreated.payload, tree: JSON.parse(`${'['.repeat(64)}${']'.repeat(64)}`) } }, 'too_deep'],
+    ['a number beyond numeric\'s range', `{"eventType":"x","payload":{"entity":"Task","entityId":"t","big":1e200000}}`, 'number_out_of_range'],
+    ['a number with more decimals than numeric holds', `{"eventType":"x","payload":{"entity":"Task","entityId":"t","tiny":1e-17000}}`, 'number_out_of_range'],
   ];
   for (const [what, value, code] of rejections) {
     it(`rejects ${what} as ${code}`, () => assert.equal(rejectionCode(value), code));
@@ -147,12 +154,62 @@ describe('toEventLogRow', () => {
 
   it('rejects bytes that are not UTF-8 rather than storing replacement characters', () => {
     const bytes = Buffer.concat([Buffer.from('{"eventType":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-    assert.throws(() => toEventLogRow({ value: bytes, timestamp: recordTime }, kafka), { code: 'invalid_json' });
+    assert.throws(() => rowOf({ value: bytes, timestamp: recordTime }), { code: 'invalid_json' });
   });
 
   it('rejects a record with no timestamp anywhere', () => {
     const { timestamp: _top, ...withoutTop } = taskCreated;
     const { timestamp: _inner, ...payloadWithout } = taskCreated.payload;
-    assert.throws(() => toEventLogRow(record({ ...withoutTop, payload: payloadWithout }, '-1'), kafka), { code: 'invalid_timestamp' });
+    assert.throws(() => rowOf(record({ ...withoutTop, payload: payloadWithout }, '-1')), { code: 'invalid_timestamp' });
+  });
+
+  it('rejects a value over the size limit before parsing it', () => {
+    const value = Buffer.from(JSON.stringify({ ...taskCreated, payload: { ...taskCreated.payload, blob: 'x'.repeat(2_000) } }));
+    assert.throws(() => toEventLogRow({ value, timestamp: recordTime }, kafka, { ...defaultEventLimits, maxBytes: 1_024 }), { code: 'too_large' });
+  });
+
+  it('rejects JSON nested 6,000 deep without exhausting the stack', () => {
+    const deep = `{"eventType":"x","payload":{"entity":"Task","entityId":"t","deep":${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}}}`;
+    assert.equal(rejectionCode(deep), 'too_deep');
+  });
+
+  it('keeps every number in event_data exactly as the producer wrote it', () => {
+    const text = `{"eventType":"created","timestamp":"2025-11-10T15:30:45Z","n":[1.50,-0.0],"payload":{"entity":"Task","entityId":"t1","snowflake":1234567890123456789,"big":1e400,"price":19.90}}`;
+    assert.equal(rowOf(record(text)).eventData, '{"payload":{"snowflake":1234567890123456789,"big":1e400,"price":19.90},"envelope":{"n":[1.50,-0.0]}}');
+  });
+
+  const fallbacks: [string, unknown, string][] = [
+    ['not RFC 3339', '10/11/2025 15:30', 'payload'],
+    ['a day that does not exist', '2025-02-30T10:00:00Z', 'payload'],
+    ['an offset PostgreSQL refuses', '2025-11-10T10:00:00+16:00', 'payload'],
+    ['a number', 1731252645, 'payload'],
+  ];
+  for (const [what, timestamp] of fallbacks) {
+    it(`falls back to payload.timestamp when timestamp is ${what}, keeping the rejected value in event_data`, () => {
+      const result = mapped(record({ ...taskCreated, timestamp }));
+      assert.equal(result.row.timestamp, taskCreated.payload.timestamp);
+      assert.equal(result.timestampFallback, 'payload');
+      assert.deepEqual(JSON.parse(result.row.eventData ?? 'null'), { envelope: { timestamp } });
+    });
+  }
+
+  it('falls back to the record timestamp when both event timestamps are invalid, and keeps both', () => {
+    const result = mapped(record({ ...taskCreated, timestamp: 'soon', payload: { ...taskCreated.payload, timestamp: 'later' } }));
+    assert.equal(result.row.timestamp, '2025-11-10T09:00:00.000Z');
+    assert.equal(result.timestampFallback, 'record');
+    assert.deepEqual(JSON.parse(result.row.eventData ?? 'null'), { payload: { timestamp: 'later' }, envelope: { timestamp: 'soon' } });
+  });
+
+  it('counts no fallback when the event simply has no timestamp', () => {
+    const { timestamp: _top, ...withoutTop } = taskCreated;
+    assert.equal(mapped(record(withoutTop)).timestampFallback, null);
+  });
+
+  it('rejects a record whose only time is past year 9999 or beyond what a Date holds', () => {
+    const { timestamp: _top, ...withoutTop } = taskCreated;
+    const { timestamp: _inner, ...payloadWithout } = taskCreated.payload;
+    for (const millis of ['253402300800000', '8640000000000001', String(2 ** 53 - 1)]) {
+      assert.throws(() => rowOf(record({ ...withoutTop, payload: payloadWithout }, millis)), { code: 'invalid_timestamp' }, millis);
+    }
   });
 });
