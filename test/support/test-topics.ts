@@ -31,12 +31,14 @@ export class TestTopics {
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
   }
 
-  async create(partitions: number): Promise<void> {
+  /** Creates the topics; `topicConfig` sets configuration entries of the main topic (e.g. max.message.bytes). */
+  async create(partitions: number, topicConfig: Record<string, string> = {}): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
+    const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
     await this.admin.createTopics({
       waitForLeaders: true,
       topics: [
-        { topic: this.topic, numPartitions: partitions },
+        { topic: this.topic, numPartitions: partitions, configEntries },
         { topic: this.dlqTopic, numPartitions: 1 },
       ],
     });
