@@ -55,3 +55,52 @@ describe('a row the database rejects in the middle of a batch', () => {
     assert.equal(metricValue(metrics, 'todo_history_messages_consumed_total'), 100);
   });
 });
+
+describe('a table that refuses every row of a batch', () => {
+  let database: TestDatabase;
+  let topics: TestTopics;
+  let consumer: CliProcess;
+  let port: number;
+
+  before(async () => {
+    database = await createTestDatabase();
+    // What a schema change of the operator's looks like to the consumer: every row breaks a new rule.
+    await sql`ALTER TABLE todo_event_logs ADD CONSTRAINT only_audits CHECK (event_type = 'audit')`.execute(database.db);
+    topics = new TestTopics();
+    await topics.create(1);
+    await topics.produce(todoEvents(0, 20));
+    port = await findFreePort();
+    consumer = startCli(['consume'], {
+      ...topics.consumerEnv(),
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(port),
+      RETRY_INITIAL_DELAY_MS: '200',
+      RETRY_MAX_DELAY_MS: '500',
+      STUCK_PARTITION_TIMEOUT_MS: '2000',
+    });
+  });
+
+  after(async () => {
+    consumer.child.kill('SIGKILL');
+    await topics.close();
+    await database.drop();
+  });
+
+  it('retries instead of dead-lettering, reports the partition stuck, and stores everything once the table accepts rows', async () => {
+    const stuck = await waitFor('/readyz to report the stuck partition', () => getProbe(port, '/readyz'), (probe) => probe.status === 503 && probe.body.includes('stuck'));
+    assert.match(stuck.body, /partition 0 stuck for \d+ s \(\d+ attempts\): PostgreSQL refused all 20 rows/);
+    // The gauge and the error log are set at the first retry past the timeout.
+    const metrics = await waitFor('the stuck gauge', async () => (await getProbe(port, '/metrics')).body, (body) => metricValue(body, 'todo_history_partition_stuck', { partition: '0' }) === 1);
+    assert.equal(metricValue(metrics, 'todo_history_dead_lettered_total', { reason: 'database_rejected' }), 0);
+    assert.equal((await topics.committedOffsets()).get(0), '-1');
+    assert.equal((await getProbe(port, '/livez')).status, 200);
+
+    await sql`ALTER TABLE todo_event_logs DROP CONSTRAINT only_audits`.execute(database.db);
+    await waitFor('the batch to be committed', () => topics.committedOffsets(), (c) => c.get(0) === '20');
+    assert.equal(await database.rowCount(), 20);
+    const after = (await getProbe(port, '/metrics')).body;
+    assert.equal(metricValue(after, 'todo_history_partition_stuck', { partition: '0' }), 0);
+    assert.equal(metricValue(after, 'todo_history_dead_lettered_total', { reason: 'database_rejected' }), 0);
+    await waitFor('/readyz to be 200 again', () => getProbe(port, '/readyz'), (probe) => probe.status === 200);
+  });
+});
