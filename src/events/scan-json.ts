@@ -1,7 +1,35 @@
 import { EventRejection } from './rejection.js';
 
-/** The raw JSON text of each member of an object, by key; the last of duplicate keys wins, as in JSON.parse. */
-export type RawMembers = Map<string, string>;
+/**
+ * Where each member's value of one object lies in the event's text, by key; the last of duplicate keys
+ * wins, as in JSON.parse. Positions, not strings: most members are never needed as text.
+ */
+export class RawMembers {
+  private readonly index = new Map<string, number>();
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor(private readonly text: string) {}
+
+  set(key: string, start: number, end: number): void {
+    this.index.set(key, this.starts.length);
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.index.keys();
+  }
+
+  /** The member's value exactly as the producer wrote it. */
+  rawValue(key: string): string | undefined {
+    const at = this.index.get(key);
+    if (at === undefined) return undefined;
+    let end = this.ends[at] ?? 0;
+    while (isWhitespace(this.text.charCodeAt(end - 1))) end -= 1;
+    return this.text.slice(this.starts[at], end);
+  }
+}
 
 /** What the scan of an event's JSON text found. */
 export interface ScannedEvent {
@@ -51,8 +79,6 @@ function checkString(token: string, path: () => string): void {
 }
 
 function checkNumber(token: string): void {
-  // Up to 16 plain digits cannot leave numeric's range; only longer tokens and exponents need a look.
-  if (token.length <= 16 && !/[eE]/.test(token)) return;
   const match = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token);
   if (match === null) return;
   const integer = (match[1] ?? '').replace(/^0+/, '');
@@ -76,7 +102,7 @@ function checkNumber(token: string): void {
  * can overflow the stack.
  */
 export function scanEvent(text: string, maxDepth: number): ScannedEvent {
-  const envelope: RawMembers = new Map();
+  const envelope = new RawMembers(text);
   let payload: RawMembers | undefined;
   // Per open container: whether it is an object; for the envelope (depth 1) and the payload (depth 2)
   // the key whose value is being read and where that value started.
@@ -87,15 +113,17 @@ export function scanEvent(text: string, maxDepth: number): ScannedEvent {
   let payloadValueStart = -1;
   let inPayload = false;
   let expectKey = false;
+  // Valid UTF-8 has neither NUL in a JSON string nor lone surrogates: only a \u escape can bring them.
+  const hasEscapes = text.includes('\\u');
   const path = (): string => (key === undefined ? 'a key' : inPayload && payloadKey !== undefined ? `payload.${payloadKey}` : key);
 
   const closeMember = (end: number): void => {
     const depth = isObject.length;
     if (depth === 2 && inPayload && payload !== undefined && payloadKey !== undefined && payloadValueStart >= 0) {
-      payload.set(payloadKey, text.slice(payloadValueStart, end).trimEnd());
+      payload.set(payloadKey, payloadValueStart, end);
       payloadValueStart = -1;
     } else if (depth === 1 && key !== undefined && valueStart >= 0) {
-      envelope.set(key, text.slice(valueStart, end).trimEnd());
+      envelope.set(key, valueStart, end);
       valueStart = -1;
     }
   };
@@ -110,27 +138,30 @@ export function scanEvent(text: string, maxDepth: number): ScannedEvent {
     if (isWhitespace(code)) continue;
     if (code === quote) {
       const end = stringEnd(text, i);
-      const token = text.slice(i, end + 1);
       let next = end + 1;
       while (next < text.length && isWhitespace(text.charCodeAt(next))) next += 1;
       if (expectKey && text.charCodeAt(next) === colon) {
-        checkString(token, () => `${path()} key`);
-        const name = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
-        if (isObject.length === 1) key = name;
-        else if (isObject.length === 2 && inPayload) payloadKey = name;
+        const depth = isObject.length;
+        if (hasEscapes) checkString(text.slice(i, end + 1), () => `${path()} key`);
+        if (depth === 1 || (depth === 2 && inPayload)) {
+          const token = text.slice(i, end + 1);
+          const name = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
+          if (depth === 1) key = name;
+          else payloadKey = name;
+        }
         expectKey = false;
         i = next;
         continue;
       }
       startValue(i);
-      checkString(token, path);
+      if (hasEscapes) checkString(text.slice(i, end + 1), path);
       i = end;
       continue;
     }
     if (code === openBrace || code === openBracket) {
       startValue(i);
       if (isObject.length === 1 && code === openBrace && key === 'payload') {
-        payload = new Map();
+        payload = new RawMembers(text);
         inPayload = true;
         payloadKey = undefined;
       } else if (isObject.length === 1) {
@@ -155,9 +186,14 @@ export function scanEvent(text: string, maxDepth: number): ScannedEvent {
     startValue(i);
     if (isNumberChar(code)) {
       let end = i + 1;
-      while (end < text.length && isNumberChar(text.charCodeAt(end))) end += 1;
-      checkNumber(text.slice(i, end));
+      let exponent = false;
+      for (let c = text.charCodeAt(end); end < text.length && isNumberChar(c); c = text.charCodeAt(++end)) exponent ||= c === 0x65 || c === 0x45;
+      // Up to 16 plain digits cannot leave numeric's range; only longer tokens and exponents need a look.
+      if (exponent || end - i > 16) checkNumber(text.slice(i, end));
       i = end - 1;
+    } else {
+      // true, false or null: skip the rest of the word.
+      while (i + 1 < text.length && text.charCodeAt(i + 1) >= 0x61 && text.charCodeAt(i + 1) <= 0x7a) i += 1;
     }
   }
   return { envelope, payload };

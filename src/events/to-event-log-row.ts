@@ -1,5 +1,5 @@
 import { columnLimits, type LimitedColumn } from './column-limits.js';
-import { decodeMessage, isJsonObject, type JsonObject } from './decode-message.js';
+import { decodeMessage, isJsonObject, type DecodedEvent, type JsonObject } from './decode-message.js';
 import type { EventLimits } from './event-limits.js';
 import { chooseEventTime, type TimestampSource } from './event-time.js';
 import { EventRejection } from './rejection.js';
@@ -59,12 +59,17 @@ function isGiven(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
-/** Members of `raw` whose key has no column, plus the given ones whose value is not what was stored. */
+/** Whether a member must go to `event_data`: it has no column, or its column holds another value. */
+function isExtra(key: string, known: Set<string>, parsed: JsonObject, stored: Record<string, string | null>): boolean {
+  return !known.has(key) || (key in stored && isGiven(parsed[key]) && parsed[key] !== stored[key]);
+}
+
+/** The members of an object that go to `event_data`, as `"key":raw` texts. */
 function extras(raw: RawMembers | undefined, known: Set<string>, parsed: JsonObject, stored: Record<string, string | null>): string[] {
   const kept: string[] = [];
-  for (const [key, text] of raw ?? []) {
-    const keep = !known.has(key) || (key in stored && isGiven(parsed[key]) && parsed[key] !== stored[key]);
-    if (keep) kept.push(`${JSON.stringify(key)}:${text}`);
+  if (raw === undefined) return kept;
+  for (const key of raw.keys()) {
+    if (isExtra(key, known, parsed, stored)) kept.push(`${JSON.stringify(key)}:${raw.rawValue(key) ?? 'null'}`);
   }
   return kept;
 }
@@ -76,16 +81,23 @@ function extras(raw: RawMembers | undefined, known: Set<string>, parsed: JsonObj
  * too. Built from the producer's own text, so numbers keep every digit.
  */
 function eventData(
-  envelope: { raw: RawMembers; parsed: JsonObject },
-  payload: { raw: RawMembers | undefined; parsed: JsonObject },
+  decoded: DecodedEvent,
+  payload: JsonObject,
   stored: { groupId: string | null; taskId: string | null; timestamp: string },
 ): string | null {
-  const payloadExtras = extras(payload.raw, payloadFields, payload.parsed, stored);
-  const envelopeExtras = extras(envelope.raw, envelopeFields, envelope.parsed, { timestamp: stored.timestamp });
+  const envelope = decoded.value;
+  const envelopeStored = { timestamp: stored.timestamp };
+  const anyExtra =
+    Object.keys(payload).some((key) => isExtra(key, payloadFields, payload, stored)) ||
+    Object.keys(envelope).some((key) => isExtra(key, envelopeFields, envelope, envelopeStored));
+  if (!anyExtra) return null;
+  const members = decoded.members();
+  const payloadExtras = extras(members.payload, payloadFields, payload, stored);
+  const envelopeExtras = extras(members.envelope, envelopeFields, envelope, envelopeStored);
   const parts: string[] = [];
   if (payloadExtras.length > 0) parts.push(`"payload":{${payloadExtras.join(',')}}`);
   if (envelopeExtras.length > 0) parts.push(`"envelope":{${envelopeExtras.join(',')}}`);
-  return parts.length === 0 ? null : `{${parts.join(',')}}`;
+  return `{${parts.join(',')}}`;
 }
 
 /**
@@ -128,7 +140,7 @@ export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates, limi
     changes: optionalString(payload, 'changes', 'payload.changes'),
     userName: limited(optionalString(payload, 'user', 'payload.user'), 'user_name', 'payload.user'),
     workspace: limited(optionalString(payload, 'workspace', 'payload.workspace'), 'workspace', 'payload.workspace'),
-    eventData: eventData({ raw: decoded.envelope, parsed: envelope }, { raw: decoded.payload, parsed: payload }, { groupId, taskId, timestamp }),
+    eventData: eventData(decoded, payload, { groupId, taskId, timestamp }),
     kafka,
   };
   return { row, timestampFallback: time.fellBack ? time.source : null };
