@@ -14,6 +14,7 @@ import { PartitionCounter } from '../scaler/partition-counter.js';
 import { Reconciler } from '../scaler/reconciler.js';
 import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
 import { ScalerController } from '../scaler/scaler-controller.js';
+import { systemClock } from '../scaler/clock.js';
 import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
@@ -37,7 +38,8 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   }
   logger.info({ config: redactScalerConfig(config), apiServer: kube.server, namespace: kube.namespace, identity, lease: leaseName }, 'starting scaler');
 
-  const now = Date.now;
+  const clock = systemClock;
+  const now = clock.monotonicMs;
   const metrics = createScalerMetrics();
   const health = new ScalerHealth(loopAllowances(config), now());
   // One try per call and a request timeout within the reconcile budget: the loop does the retrying.
@@ -46,7 +48,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   const elector = new LeaderElector(
     new LeaseStore(kube.coordination, kube.namespace, leaseName),
     { identity, leaseDurationMs: leaderElection.leaseDurationMs, renewDeadlineMs: leaderElection.renewDeadlineMs, retryPeriodMs: leaderElection.retryPeriodMs },
-    { logger, metrics, health, now, random: Math.random },
+    { logger, metrics, health, clock, random: Math.random },
   );
   const reconciler = new Reconciler({
     topic: config.kafka.topic,
@@ -57,7 +59,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     scale: new DeploymentScale(kube.apps, kube.namespace, scaler.deployment),
     events: new ScaleEventRecorder(kube.core, kube.namespace, scaler.deployment, identity),
     leadershipLeftMs: () => elector.leadershipLeftMs(),
-    now,
+    clock,
     logger,
     metrics,
   });

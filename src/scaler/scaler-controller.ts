@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RetryConfig } from '../config/config-schema.js';
 import type { ScalerMetrics } from '../metrics/scaler-metrics.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
-import { Pause } from './pause.js';
+import { Pause } from '../async/pause.js';
 import type { Reconciler } from './reconciler.js';
 import { failureFields, ScalerError } from './scaler-error.js';
 import type { ScalerHealth } from './scaler-health.js';
