@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import { redactScalerConfig } from '../config/redact-config.js';
 import type { ScalerConfig } from '../config/scaler-config-schema.js';
-import { closeHealthServer, startHealthServer } from '../http/health-server.js';
+import { closeHealthServer } from '../http/health-server.js';
+import { serveProbes } from '../http/serve-probes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createScalerMetrics } from '../metrics/scaler-metrics.js';
 import { DeploymentScale } from '../scaler/deployment-scale.js';
@@ -16,6 +16,7 @@ import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
 import { ScalerController } from '../scaler/scaler-controller.js';
 import { systemClock } from '../scaler/clock.js';
 import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
+import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
 
@@ -68,13 +69,8 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     if (leading) controller.wake();
   });
 
-  let server: Server;
-  try {
-    server = await startHealthServer(config.http.port, { live: () => health.liveness(now()), ready: async () => health.readiness() }, metrics.registry);
-  } catch (error) {
-    logger.fatal({ err: error, port: config.http.port }, 'cannot serve the probes');
-    return exitCodes.failure;
-  }
+  const server = await serveProbes(config.http.port, { live: () => health.liveness(now()), ready: async () => health.readiness() }, metrics.registry, logger);
+  if (server === undefined) return exitCodes.failure;
 
   // Past a lease duration another replica has taken over anyway; a stop that takes longer is stuck.
   const run = runUntilStopped('scaler', logger, leaderElection.leaseDurationMs, async () => {
@@ -83,6 +79,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     await partitions.close();
     await closeHealthServer(server);
   });
+  stopOnUnexpectedErrors(logger, (reason) => run.stop(exitCodes.failure, reason));
   const crashed = (loop: string) => (error: unknown): void => {
     logger.fatal({ err: error }, `the ${loop} loop crashed`);
     run.stop(exitCodes.failure, `${loop} loop crashed`);
