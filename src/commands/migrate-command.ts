@@ -52,7 +52,7 @@ async function runMigrations(db: Kysely<Database>, command: MigrateCommand, logg
  * `migrate status` shows it; `migrate check` also exits 1 unless it is at this build's version.
  */
 export async function migrateCommand(action: MigrateAction, config: AppConfig, logger: Logger): Promise<number> {
-  const db = createDatabase(config.database, logger, 'todo-history-migrate');
+  const db = createDatabase(config.database, logger, { applicationName: 'todo-history-migrate' });
   try {
     if (action === 'status' || action === 'check') return await printStatus(db, action, logger);
     return await runMigrations(db, action, logger);

@@ -227,7 +227,7 @@ export const configSchema: Schema<AppConfig> = {
       sensitive: true,
     },
     sslMode: {
-      doc: 'TLS to PostgreSQL: disable, require (encrypt, no verification) or verify-full.',
+      doc: 'TLS to PostgreSQL: disable, require (encrypt, no verification) or verify-full; an sslmode in DATABASE_URL sets it too.',
       format: [...databaseSslModes],
       default: 'disable',
       env: 'DATABASE_SSL_MODE',
