@@ -4,8 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * Turns the table into a TimescaleDB hypertable with 1-day chunks when the migrating session says
  * TimescaleDB can be used; otherwise it changes nothing and everything else works the same.
  *
- * `todo-history migrate` sets `todo_history.timescaledb` on its connections to `on` only once it has
- * seen `CREATE EXTENSION timescaledb` succeed on a connection of its own (DATABASE_TIMESCALEDB), because
+ * `todo-history migrate` sets `todo_history.timescaledb` on its connections to `on` only once
+ * `CREATE EXTENSION timescaledb` has succeeded on a connection of its own (DATABASE_TIMESCALEDB), because
  * an extension that is installed but not preloaded ends the session with a FATAL. A session without the
  * setting (migrations run by other code) uses TimescaleDB only when the extension is already created.
  */

@@ -14,10 +14,11 @@ function hintOf(error: unknown): string {
 }
 
 /**
- * Finds out whether `CREATE EXTENSION timescaledb` would work, by doing it in a transaction that is
- * rolled back, on a connection of its own: TimescaleDB installed but missing from
- * shared_preload_libraries ends the session with a FATAL, which must not hit the migration's
- * connections. Listed in pg_available_extensions is not enough.
+ * Makes sure the timescaledb extension exists in the database, if it can: listed in
+ * pg_available_extensions is not enough, so it runs `CREATE EXTENSION timescaledb` on a connection of
+ * its own, because TimescaleDB installed but missing from shared_preload_libraries ends the session with
+ * a FATAL, which must not hit the migration's connections. A created extension is kept (not rolled
+ * back): a backend that has loaded the library once cannot create the extension again.
  */
 export async function probeTimescaledb(config: AppConfig['database']): Promise<TimescaledbVerdict> {
   const client = new pg.Client(connectionConfig(config, 'todo-history-migrate'));
@@ -32,9 +33,7 @@ export async function probeTimescaledb(config: AppConfig['database']): Promise<T
     if (extension === undefined) return { usable: false, available: false, reason: 'the timescaledb extension is not installed on the server' };
     if (extension.installed) return { usable: true };
     try {
-      await client.query('BEGIN');
-      await client.query('CREATE EXTENSION timescaledb');
-      await client.query('ROLLBACK');
+      await client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
       return { usable: true };
     } catch (error) {
       return { usable: false, available: true, reason: `timescaledb is installed on the server but CREATE EXTENSION fails: ${describeError(error)}${hintOf(error)}` };
