@@ -12,6 +12,7 @@ import { closeHealthServer, type ProbeResult } from '../http/health-server.js';
 import { serveProbes } from '../http/serve-probes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
+import { describeError } from '../process/describe-error.js';
 import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { StartupRetry } from '../retry/startup-retry.js';
 import { exitCodes } from './exit-codes.js';
@@ -30,7 +31,7 @@ async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kyse
       ? { ok: true, reason: 'ok' }
       : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
   } catch (error) {
-    return { ok: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `database: ${describeError(error)}` };
   }
 }
 
@@ -81,7 +82,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
       },
       (error: unknown) => {
         const code = error instanceof Error && 'code' in error ? error.code : undefined;
-        logger.fatal({ code }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+        logger.fatal({ code }, `cannot start: ${describeError(error)}`);
         run.stop(exitCodes.failure, 'start failed');
       },
     );
