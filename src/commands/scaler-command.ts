@@ -16,6 +16,7 @@ import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
 import { ScalerController } from '../scaler/scaler-controller.js';
 import { systemClock } from '../scaler/clock.js';
 import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
+import { describeError } from '../process/describe-error.js';
 import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
@@ -34,7 +35,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   try {
     kube = createKubeClients(scaler.namespace);
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot load a Kubernetes client configuration');
+    logger.fatal({ reason: describeError(error) }, `cannot load a Kubernetes client configuration: ${describeError(error)}`);
     return exitCodes.failure;
   }
   logger.info({ config: redactScalerConfig(config), apiServer: kube.server, namespace: kube.namespace, identity, lease: leaseName }, 'starting scaler');
