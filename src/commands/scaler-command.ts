@@ -65,7 +65,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     logger,
     metrics,
   });
-  const controller = new ScalerController({ reconciler, isLeader: () => elector.isLeader(), intervalMs: scaler.intervalMs, retry: config.retry, logger, metrics, health, now });
+  const controller = new ScalerController({ reconciler, isLeader: () => elector.isLeader(), intervalMs: scaler.intervalMs, retry: config.retry, logger, metrics, health, clock });
   elector.onLeadershipChange((leading) => {
     if (leading) controller.wake();
   });
