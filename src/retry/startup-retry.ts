@@ -49,9 +49,9 @@ export class StartupRetry {
       }
       if (isPermanent(failure.error)) throw failure.error;
       const retryInMs = backoffDelay(failures, this.retry.initialDelayMs, this.retry.maxDelayMs);
-      const why = `${failure.step}: ${describeError(failure.error)}`;
-      this.reason = `${why}; retrying in ${retryInMs} ms`;
-      this.logger.warn({ step: failure.step, reason: describeError(failure.error), failures, retryInMs }, `cannot start yet: ${this.reason}`);
+      const reason = describeError(failure.error);
+      this.reason = `${failure.step}: ${reason}; retrying in ${retryInMs} ms`;
+      this.logger.warn({ step: failure.step, reason, failures, retryInMs }, `cannot start yet: ${this.reason}`);
       await this.pause.for(retryInMs);
     }
     return false;
