@@ -1,19 +1,27 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Turns the table into a TimescaleDB hypertable with 1-day chunks when the extension is installed on
- * the server; on plain PostgreSQL it changes nothing and everything else works the same.
+ * Turns the table into a TimescaleDB hypertable with 1-day chunks when the migrating session says
+ * TimescaleDB can be used; otherwise it changes nothing and everything else works the same.
+ *
+ * `todo-history migrate` sets `todo_history.timescaledb` on its connections to `on` only once
+ * `CREATE EXTENSION timescaledb` has succeeded on a connection of its own (DATABASE_TIMESCALEDB), because
+ * an extension that is installed but not preloaded ends the session with a FATAL. A session without the
+ * setting (migrations run by other code) uses TimescaleDB only when the extension is already created.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     DO $$
+    DECLARE
+      decided text := current_setting('todo_history.timescaledb', true);
     BEGIN
-      IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+      IF decided = 'on'
+         OR (coalesce(decided, '') = '' AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')) THEN
         CREATE EXTENSION IF NOT EXISTS timescaledb;
         PERFORM create_hypertable('todo_event_logs', 'timestamp',
           chunk_time_interval => INTERVAL '1 day', if_not_exists => TRUE, migrate_data => TRUE);
       ELSE
-        RAISE NOTICE 'timescaledb is not available: todo_event_logs stays a plain table';
+        RAISE NOTICE 'timescaledb is not to be used: todo_event_logs stays a plain table';
       END IF;
     END
     $$`.execute(db);

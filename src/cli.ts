@@ -9,6 +9,7 @@ import { ConfigError } from './config/config-error.js';
 import { loadConfig, type Environment } from './config/load-config.js';
 import { loadScalerConfig } from './config/scaler-config-schema.js';
 import { createLogger } from './logging/create-logger.js';
+import { stopOnUnexpectedErrors } from './process/unexpected-errors.js';
 
 function parseCommand(args: string[]): CliCommand | number {
   try {
@@ -51,8 +52,10 @@ async function main(args: string[]): Promise<number> {
     case 'consume':
       return consumeCommand(config, logger);
     case 'migrate':
+      stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
       return migrateCommand(command.action, config, logger);
     case 'logs':
+      stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
       return logsCommand(command.query, command.options, config, logger);
   }
 }

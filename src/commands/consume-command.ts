@@ -8,16 +8,22 @@ import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { withTimeout } from '../async/with-timeout.js';
 import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
-import { closeHealthServer, startHealthServer, type ProbeResult } from '../http/health-server.js';
+import { closeHealthServer, type ProbeResult } from '../http/health-server.js';
+import { serveProbes } from '../http/serve-probes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
+import { describeError } from '../process/describe-error.js';
+import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
+import { StartupRetry } from '../retry/startup-retry.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
 
-/** Ready: a member of the group, no partition stuck, and the database answers with the schema this build expects. */
-async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
+/** Ready: started, a member of the group, no partition stuck, and the database answers with the schema this build expects. */
+async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
+  const waitingFor = startup.waitingFor();
+  if (waitingFor !== undefined) return { ok: false, reason: `starting: ${waitingFor}` };
   if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
   const problem = health.readinessProblem(Date.now());
   if (problem !== undefined) return { ok: false, reason: problem };
@@ -27,49 +33,60 @@ async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<
       ? { ok: true, reason: 'ok' }
       : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
   } catch (error) {
-    return { ok: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `database: ${describeError(error)}` };
   }
 }
 
 /**
- * Runs the consumer until SIGTERM or SIGINT. The first signal stops fetching, lets the batch in flight
- * finish and commit, leaves the group and closes the pool, within the shutdown grace; a second one
- * exits at once.
+ * Runs the consumer until SIGTERM or SIGINT. The probes are served at once; until PostgreSQL answers
+ * with the schema this build runs on and Kafka lets it join, /readyz says what it waits for and the
+ * start is retried with the batch backoff. Only a wrong schema or a missing topic ends it (exit 1).
+ * The first signal stops fetching, lets the batch in flight finish and commit, leaves the group and
+ * closes the pool, within the shutdown grace; a second one exits at once.
  */
 export async function consumeCommand(config: AppConfig, logger: Logger): Promise<number> {
   logger.info({ config: redactConfig(config) }, 'starting consumer');
+  const metrics = createConsumerMetrics();
+  const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, Date.now());
+  const startup = new StartupRetry(config.retry, logger);
   const db = createDatabase(config.database, logger);
-  try {
-    await assertSchemaVersion(db);
-  } catch (error) {
-    logger.fatal({ err: error }, 'cannot start');
+  const server = await serveProbes(
+    config.http.port,
+    { live: () => health.liveness(Date.now()), ready: () => readiness(startup, health, db) },
+    metrics.registry,
+    logger,
+  );
+  if (server === undefined) {
     await db.destroy();
     return exitCodes.failure;
   }
-  const metrics = createConsumerMetrics();
-  const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, Date.now());
   const consumer = new EventLogConsumer(createKafka(config.kafka, logger), db, config, logger, { metrics, health, now: Date.now });
-  const server = await startHealthServer(
-    config.http.port,
-    { live: () => health.liveness(Date.now()), ready: () => readiness(health, db) },
-    metrics.registry,
-  );
 
   const run = runUntilStopped('consumer', logger, config.shutdown.graceMs, async () => {
+    startup.stop();
     await consumer.stop();
     await db.destroy();
     await closeHealthServer(server);
   });
+  stopOnUnexpectedErrors(logger, (reason) => run.stop(exitCodes.failure, reason));
   consumer.onFatalError((error) => {
     logger.fatal({ err: error }, 'Kafka consumer crashed and will not restart');
     run.stop(exitCodes.failure, 'consumer crashed');
   });
-  consumer.start().then(
-    () => logger.info({ port: config.http.port }, 'consumer running; probes and metrics served over HTTP'),
-    (error: unknown) => {
-      logger.fatal({ err: error }, 'cannot start');
-      run.stop(exitCodes.failure, 'start failed');
-    },
-  );
+  startup
+    .run([
+      { name: 'database', run: () => assertSchemaVersion(db) },
+      { name: 'kafka', run: () => consumer.start() },
+    ])
+    .then(
+      (started) => {
+        if (started) logger.info({ port: config.http.port }, 'consumer running; probes and metrics served over HTTP');
+      },
+      (error: unknown) => {
+        const code = error instanceof Error && 'code' in error ? error.code : undefined;
+        logger.fatal({ code }, `cannot start: ${describeError(error)}`);
+        run.stop(exitCodes.failure, 'start failed');
+      },
+    );
   return run.exitCode;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
 import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs, type ReadOptions } from '../db/read-queries.js';
+import { failureFields } from '../process/describe-error.js';
 import { exitCodes } from './exit-codes.js';
 
 /** Which history to print: `logs group <id>`, `logs task <id>`, `logs groups`, `logs group-tasks <id>`. */
@@ -13,7 +14,7 @@ export type LogsQuery =
 
 /** Prints the result of one of the four read queries as JSON on stdout. */
 export async function logsCommand(query: LogsQuery, options: ReadOptions, config: AppConfig, logger: Logger): Promise<number> {
-  const db = createDatabase(config.database, logger, 'todo-history-logs');
+  const db = createDatabase(config.database, logger, { applicationName: 'todo-history-logs' });
   try {
     const result =
       query.kind === 'group' ? await getGroupLogs(db, query.id, options)
@@ -23,7 +24,7 @@ export async function logsCommand(query: LogsQuery, options: ReadOptions, config
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return exitCodes.ok;
   } catch (error) {
-    logger.error({ err: error }, 'query failed');
+    logger.error(failureFields(error), 'query failed');
     return exitCodes.failure;
   } finally {
     await db.destroy();

@@ -5,10 +5,14 @@ import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { createMigrator, isHypertable, migrate, type MigrateCommand } from '../db/migrate.js';
 import { currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
+import { probeTimescaledb } from '../db/timescaledb-probe.js';
+import { failureFields } from '../process/describe-error.js';
 import { exitCodes } from './exit-codes.js';
 
 export const migrateActions = ['latest', 'up', 'down', 'status', 'check'] as const;
 export type MigrateAction = (typeof migrateActions)[number];
+
+const applicationName = 'todo-history-migrate';
 
 /** Prints where the schema is; with `check`, also fails unless it is at the version this build expects. */
 async function printStatus(db: Kysely<Database>, action: 'status' | 'check', logger: Logger): Promise<number> {
@@ -27,24 +31,59 @@ async function printStatus(db: Kysely<Database>, action: 'status' | 'check', log
   return exitCodes.ok;
 }
 
-async function runMigrations(db: Kysely<Database>, command: MigrateCommand, logger: Logger): Promise<number> {
-  const { error, results = [] } = await migrate(db, command);
-  for (const result of results) {
-    const log = result.status === 'Error' ? logger.error.bind(logger) : logger.info.bind(logger);
-    log({ migration: result.migrationName, direction: result.direction, status: result.status }, 'migration');
+/**
+ * Whether the migrations may use TimescaleDB, as DATABASE_TIMESCALEDB says: `off` never tries, `auto`
+ * uses it when the extension can really be created and logs one line why not otherwise, `required`
+ * fails with that line. Undefined means: do not migrate.
+ */
+async function decideTimescaledb(config: AppConfig['database'], logger: Logger): Promise<'on' | 'off' | undefined> {
+  const mode = config.timescaledb;
+  if (mode === 'off') return 'off';
+  const verdict = await probeTimescaledb(config);
+  if (verdict.usable) return 'on';
+  if (mode === 'required') {
+    logger.error({ timescaledb: mode }, `DATABASE_TIMESCALEDB is required but ${verdict.reason}`);
+    return undefined;
   }
-  if (error !== undefined) {
-    logger.error({ err: error }, 'migration failed');
-    return exitCodes.failure;
+  const log = verdict.available ? logger.warn.bind(logger) : logger.info.bind(logger);
+  log({ timescaledb: mode }, `${verdict.reason}: todo_event_logs stays a plain table`);
+  return 'off';
+}
+
+async function runMigrations(config: AppConfig, command: MigrateCommand, logger: Logger): Promise<number> {
+  const timescaledb = command === 'down' ? 'off' : await decideTimescaledb(config.database, logger);
+  if (timescaledb === undefined) return exitCodes.failure;
+  const db = createDatabase(config.database, logger, { applicationName, sessionSettings: { 'todo_history.timescaledb': timescaledb } });
+  try {
+    const { error, results = [] } = await migrate(db, command);
+    for (const result of results) {
+      const log = result.status === 'Error' ? logger.error.bind(logger) : logger.info.bind(logger);
+      log({ migration: result.migrationName, direction: result.direction, status: result.status }, 'migration');
+    }
+    if (error !== undefined) {
+      logger.error(failureFields(error), 'migration failed');
+      return exitCodes.failure;
+    }
+    const hypertable = await isHypertable(db);
+    logger.info(
+      { schemaVersion: await currentSchemaVersion(db), hypertable },
+      hypertable
+        ? 'schema migrated; todo_event_logs is a TimescaleDB hypertable'
+        : 'schema migrated; todo_event_logs is a plain table, so hypertable features are off',
+    );
+    return exitCodes.ok;
+  } finally {
+    await db.destroy();
   }
-  const hypertable = await isHypertable(db);
-  logger.info(
-    { schemaVersion: await currentSchemaVersion(db), hypertable },
-    hypertable
-      ? 'schema migrated; todo_event_logs is a TimescaleDB hypertable'
-      : 'schema migrated; timescaledb is not installed, so hypertable features are off',
-  );
-  return exitCodes.ok;
+}
+
+async function showStatus(config: AppConfig, action: 'status' | 'check', logger: Logger): Promise<number> {
+  const db = createDatabase(config.database, logger, { applicationName });
+  try {
+    return await printStatus(db, action, logger);
+  } finally {
+    await db.destroy();
+  }
 }
 
 /**
@@ -52,14 +91,11 @@ async function runMigrations(db: Kysely<Database>, command: MigrateCommand, logg
  * `migrate status` shows it; `migrate check` also exits 1 unless it is at this build's version.
  */
 export async function migrateCommand(action: MigrateAction, config: AppConfig, logger: Logger): Promise<number> {
-  const db = createDatabase(config.database, logger, 'todo-history-migrate');
   try {
-    if (action === 'status' || action === 'check') return await printStatus(db, action, logger);
-    return await runMigrations(db, action, logger);
+    if (action === 'status' || action === 'check') return await showStatus(config, action, logger);
+    return await runMigrations(config, action, logger);
   } catch (error) {
-    logger.error({ err: error }, 'migrate failed');
+    logger.error(failureFields(error), 'migrate failed');
     return exitCodes.failure;
-  } finally {
-    await db.destroy();
   }
 }

@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import { redactScalerConfig } from '../config/redact-config.js';
 import type { ScalerConfig } from '../config/scaler-config-schema.js';
-import { closeHealthServer, startHealthServer } from '../http/health-server.js';
+import { closeHealthServer } from '../http/health-server.js';
+import { serveProbes } from '../http/serve-probes.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createScalerMetrics } from '../metrics/scaler-metrics.js';
 import { DeploymentScale } from '../scaler/deployment-scale.js';
@@ -14,7 +14,10 @@ import { PartitionCounter } from '../scaler/partition-counter.js';
 import { Reconciler } from '../scaler/reconciler.js';
 import { ScaleEventRecorder } from '../scaler/scale-event-recorder.js';
 import { ScalerController } from '../scaler/scaler-controller.js';
+import { systemClock } from '../scaler/clock.js';
 import { loopAllowances, ScalerHealth } from '../scaler/scaler-health.js';
+import { describeError } from '../process/describe-error.js';
+import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
 
@@ -32,12 +35,13 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   try {
     kube = createKubeClients(scaler.namespace);
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot load a Kubernetes client configuration');
+    logger.fatal({ reason: describeError(error) }, `cannot load a Kubernetes client configuration: ${describeError(error)}`);
     return exitCodes.failure;
   }
   logger.info({ config: redactScalerConfig(config), apiServer: kube.server, namespace: kube.namespace, identity, lease: leaseName }, 'starting scaler');
 
-  const now = Date.now;
+  const clock = systemClock;
+  const now = clock.monotonicMs;
   const metrics = createScalerMetrics();
   const health = new ScalerHealth(loopAllowances(config), now());
   // One try per call and a request timeout within the reconcile budget: the loop does the retrying.
@@ -46,7 +50,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   const elector = new LeaderElector(
     new LeaseStore(kube.coordination, kube.namespace, leaseName),
     { identity, leaseDurationMs: leaderElection.leaseDurationMs, renewDeadlineMs: leaderElection.renewDeadlineMs, retryPeriodMs: leaderElection.retryPeriodMs },
-    { logger, metrics, health, now, random: Math.random },
+    { logger, metrics, health, clock, random: Math.random },
   );
   const reconciler = new Reconciler({
     topic: config.kafka.topic,
@@ -57,22 +61,17 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     scale: new DeploymentScale(kube.apps, kube.namespace, scaler.deployment),
     events: new ScaleEventRecorder(kube.core, kube.namespace, scaler.deployment, identity),
     leadershipLeftMs: () => elector.leadershipLeftMs(),
-    now,
+    clock,
     logger,
     metrics,
   });
-  const controller = new ScalerController({ reconciler, isLeader: () => elector.isLeader(), intervalMs: scaler.intervalMs, retry: config.retry, logger, metrics, health, now });
+  const controller = new ScalerController({ reconciler, isLeader: () => elector.isLeader(), intervalMs: scaler.intervalMs, retry: config.retry, logger, metrics, health, clock });
   elector.onLeadershipChange((leading) => {
     if (leading) controller.wake();
   });
 
-  let server: Server;
-  try {
-    server = await startHealthServer(config.http.port, { live: () => health.liveness(now()), ready: async () => health.readiness() }, metrics.registry);
-  } catch (error) {
-    logger.fatal({ err: error, port: config.http.port }, 'cannot serve the probes');
-    return exitCodes.failure;
-  }
+  const server = await serveProbes(config.http.port, { live: () => health.liveness(now()), ready: async () => health.readiness() }, metrics.registry, logger);
+  if (server === undefined) return exitCodes.failure;
 
   // Past a lease duration another replica has taken over anyway; a stop that takes longer is stuck.
   const run = runUntilStopped('scaler', logger, leaderElection.leaseDurationMs, async () => {
@@ -81,6 +80,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
     await partitions.close();
     await closeHealthServer(server);
   });
+  stopOnUnexpectedErrors(logger, (reason) => run.stop(exitCodes.failure, reason));
   const crashed = (loop: string) => (error: unknown): void => {
     logger.fatal({ err: error }, `the ${loop} loop crashed`);
     run.stop(exitCodes.failure, `${loop} loop crashed`);

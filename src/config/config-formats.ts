@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { parseDatabaseUrl } from './database-url.js';
 
 const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 // Kubernetes object names (RFC 1123 subdomain) and namespace names (RFC 1123 label).
@@ -61,9 +62,12 @@ export const configFormats: Record<string, convict.Format> = {
   'postgres-url': {
     validate(value: unknown) {
       const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
-      if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || url.hostname === '' || url.pathname.length < 2) {
+      if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
         throw new Error('must be a URL of the form postgres://user@host:port/database');
       }
+      const { settings, problems } = parseDatabaseUrl(url.toString());
+      if (settings.host === '') problems.push('no host: give it in the URL (postgres://host/name) or as ?host=');
+      if (problems.length > 0) throw new Error(problems.join('; '));
     },
   },
 };

@@ -31,6 +31,7 @@ export interface AppConfig {
     password: string;
     sslMode: DatabaseSslMode;
     sslCaFile: string;
+    timescaledb: TimescaledbMode;
     poolSize: number;
     insertChunkRows: number;
     connectTimeoutMs: number;
@@ -49,6 +50,9 @@ export type KafkaSaslMechanism = (typeof kafkaSaslMechanisms)[number];
 
 export const databaseSslModes = ['disable', 'require', 'verify-full'] as const;
 export type DatabaseSslMode = (typeof databaseSslModes)[number];
+
+export const timescaledbModes = ['auto', 'required', 'off'] as const;
+export type TimescaledbMode = (typeof timescaledbModes)[number];
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -228,7 +232,7 @@ export const configSchema: Schema<AppConfig> = {
       sensitive: true,
     },
     sslMode: {
-      doc: 'TLS to PostgreSQL: disable, require (encrypt, no verification) or verify-full.',
+      doc: 'TLS to PostgreSQL: disable, require (encrypt, no verification) or verify-full; an sslmode in DATABASE_URL sets it too.',
       format: [...databaseSslModes],
       default: 'disable',
       env: 'DATABASE_SSL_MODE',
@@ -238,6 +242,12 @@ export const configSchema: Schema<AppConfig> = {
       format: String,
       default: '',
       env: 'DATABASE_SSL_CA_FILE',
+    },
+    timescaledb: {
+      doc: 'Whether migrate makes todo_event_logs a TimescaleDB hypertable: auto (when the extension can be created), required (fail otherwise) or off.',
+      format: [...timescaledbModes],
+      default: 'auto',
+      env: 'DATABASE_TIMESCALEDB',
     },
     poolSize: {
       doc: 'Most connections in the pool; at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY.',

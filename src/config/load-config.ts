@@ -4,6 +4,7 @@ import { ConfigError } from './config-error.js';
 import { configFormats } from './config-formats.js';
 import { configKeys, type ConfigKey } from './config-keys.js';
 import { configSchema, type AppConfig, type KafkaConnectionConfig } from './config-schema.js';
+import { parseDatabaseUrl } from './database-url.js';
 
 convict.addFormats(configFormats);
 
@@ -72,12 +73,22 @@ export function loadConfigWith<T>(
   return config.getProperties();
 }
 
-/** The consumer's configuration. @throws ConfigError naming every bad key. */
+/** An `sslmode` in DATABASE_URL is honoured; DATABASE_SSL_MODE, when also set, must say the same. */
+function sslModeProblems(database: AppConfig['database'], env: Environment): string[] {
+  const fromUrl = parseDatabaseUrl(database.url).settings.sslMode;
+  if (fromUrl === undefined || env.DATABASE_SSL_MODE === undefined || fromUrl === database.sslMode) return [];
+  return ['database.sslMode (DATABASE_SSL_MODE): differs from the sslmode in DATABASE_URL; set only one of them'];
+}
+
+/** The consumer's configuration, with DATABASE_URL's sslmode in effect. @throws ConfigError naming every bad key. */
 export function loadConfig(env: Environment): AppConfig {
-  return loadConfigWith(configSchema, configKeys, env, (config) => [
+  const config = loadConfigWith(configSchema, configKeys, env, (config) => [
     ...kafkaConnectionProblems(config.kafka),
     ...(config.database.poolSize < config.kafka.partitionsConsumedConcurrently
       ? ['database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY']
       : []),
+    ...sslModeProblems(config.database, env),
   ]);
+  const sslMode = parseDatabaseUrl(config.database.url).settings.sslMode ?? config.database.sslMode;
+  return { ...config, database: { ...config.database, sslMode } };
 }

@@ -1,13 +1,8 @@
 import type { AppConfig, KafkaConnectionConfig } from './config-schema.js';
+import { redactDatabaseUrl } from './database-url.js';
 import type { ScalerConfig } from './scaler-config-schema.js';
 
 const redacted = '[redacted]';
-
-function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = redacted;
-  return parsed.toString();
-}
 
 function redactKafka<T extends KafkaConnectionConfig>(kafka: T): T {
   return { ...kafka, sasl: { ...kafka.sasl, password: kafka.sasl.password === '' ? '' : redacted } };
@@ -20,7 +15,7 @@ export function redactConfig(config: AppConfig): AppConfig {
     kafka: redactKafka(config.kafka),
     database: {
       ...config.database,
-      url: withoutPassword(config.database.url),
+      url: redactDatabaseUrl(config.database.url, redacted),
       password: config.database.password === '' ? '' : redacted,
     },
   };

@@ -71,8 +71,20 @@ export class EventLogConsumer {
     this.commitPastFilteredBatches();
   }
 
-  /** Joins the group and starts consuming; resolves once the consumer runs. */
+  /**
+   * Joins the group and starts consuming; resolves once the consumer runs. When a step fails, every
+   * client is disconnected again, so `start` can simply be tried again.
+   */
   async start(): Promise<void> {
+    try {
+      await this.connectAndRun();
+    } catch (error) {
+      await this.disconnectClients().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
     const { topic, dlqTopic, groupId, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
@@ -111,6 +123,10 @@ export class EventLogConsumer {
     this.stopLagPoller?.();
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
+    await this.disconnectClients();
+  }
+
+  private async disconnectClients(): Promise<void> {
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
+import { parseDatabaseUrl } from '../config/database-url.js';
 import type { Database } from './database.js';
 
 function tlsOptions(config: AppConfig['database']): ConnectionOptions | false {
@@ -18,30 +19,57 @@ function tlsOptions(config: AppConfig['database']): ConnectionOptions | false {
 }
 
 /**
- * Pool settings from the config. The URL is taken apart here rather than handed to pg as a connection
- * string, because pg lets a connection string override explicit settings such as the password and TLS.
+ * Connection settings from the config. The URL is taken apart here (parseDatabaseUrl, which the config
+ * has validated) rather than handed to pg as a connection string, because pg lets a connection string
+ * override explicit settings such as the password and TLS.
  */
-function poolConfig(config: AppConfig['database'], applicationName: string): pg.PoolConfig {
-  const url = new URL(config.url);
+export function connectionConfig(config: AppConfig['database'], applicationName: string): pg.ClientConfig {
+  const { host, port, user, password, database } = parseDatabaseUrl(config.url).settings;
   return {
-    host: decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1'),
-    port: url.port === '' ? 5432 : Number(url.port),
-    user: decodeURIComponent(url.username) || 'postgres',
-    password: config.password === '' ? decodeURIComponent(url.password) : config.password,
-    database: decodeURIComponent(url.pathname.slice(1)),
+    host,
+    port,
+    user,
+    password: config.password === '' ? password : config.password,
+    database,
     ssl: tlsOptions(config),
-    max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
     statement_timeout: config.statementTimeoutMs,
     application_name: applicationName,
   };
 }
 
+/** Why a connection failed, without the pg client that the error carries (its serialisation floods the log). */
+function connectionFailure(error: Error & { code?: string }): { code?: string; reason: string } {
+  return { code: error.code, reason: error.message };
+}
+
+/**
+ * Gives a pg client the 'error' listener it needs: a connection the server ends (a restart, a FATAL)
+ * emits 'error' on its client, and an 'error' event nobody listens to kills the process.
+ */
+export function logClientErrors(client: pg.Client | pg.PoolClient, logger: Logger): void {
+  client.on('error', (error: Error & { code?: string }) => logger.warn(connectionFailure(error), 'database connection lost'));
+}
+
+export interface DatabaseOptions {
+  /** Reported to PostgreSQL as application_name. */
+  applicationName?: string;
+  /** Settings (GUCs) given to every connection of the pool, e.g. a migration's. */
+  sessionSettings?: Readonly<Record<string, string>>;
+}
+
 /** A Kysely instance over a pg pool; `destroy()` closes the pool. */
-export function createDatabase(config: AppConfig['database'], logger: Logger, applicationName = 'todo-history'): Kysely<Database> {
-  const pool = new pg.Pool(poolConfig(config, applicationName));
-  // An idle client that loses its connection emits 'error'; the next query reconnects, so it is not fatal.
-  // The error carries its pg client, whose serialisation would flood the log: keep what says why.
-  pool.on('error', (error: Error & { code?: string }) => logger.warn({ code: error.code, reason: error.message }, 'idle database connection lost'));
+export function createDatabase(config: AppConfig['database'], logger: Logger, { applicationName = 'todo-history', sessionSettings = {} }: DatabaseOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({ ...connectionConfig(config, applicationName), max: config.poolSize });
+  // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
+  pool.on('error', (error: Error & { code?: string }) => logger.warn(connectionFailure(error), 'idle database connection lost'));
+  pool.on('connect', (client) => {
+    // The pool listens to a client only while it is idle; a checked-out one needs its own listener.
+    logClientErrors(client, logger);
+    // Queued before the query the client was checked out for, so it runs first.
+    for (const [name, value] of Object.entries(sessionSettings)) {
+      client.query('SELECT set_config($1, $2, false)', [name, value]).catch((error: Error) => logger.warn({ setting: name, reason: error.message }, 'cannot apply a session setting'));
+    }
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -5,7 +5,8 @@
  * Expiry is judged by local observation only: a Lease held by someone else expires when this replica
  * has not seen it change (a new resourceVersion) for the holder's leaseDurationSeconds, measured on
  * this replica's clock. The holder's renewTime is written for humans and never compared with our
- * clock, so clock skew between pods does not matter (only clock rate does).
+ * clock, so clock skew between pods does not matter (only clock rate does). Every `now` passed in is
+ * monotonic milliseconds; the times written into the Lease come from the wall clock given apart.
  *
  * Every write carries the resourceVersion last read, so of two replicas racing for an expired Lease
  * the API server lets exactly one win. The leader counts itself leader only while its last successful
@@ -54,7 +55,11 @@ export class LeaderElection {
   /** When the last successful write as holder was sent; leadership lasts renewDeadline from here. */
   private renewedAt: number | undefined;
 
-  constructor(private readonly settings: LeaderElectionSettings) {}
+  constructor(
+    private readonly settings: LeaderElectionSettings,
+    /** For the acquire and renew times written into the Lease, which only humans read. */
+    private readonly wallMs: () => number,
+  ) {}
 
   /** True while this replica holds the Lease and renewed it less than renewDeadline ago. */
   isLeader(now: number): boolean {
@@ -83,18 +88,18 @@ export class LeaderElection {
   /** client-go's fast path: a leader renews the Lease it last wrote without reading it first. */
   renewWithoutRead(now: number): LeaseWrite | undefined {
     if (!this.isLeader(now) || this.observed === undefined) return undefined;
-    return this.renewal(this.observed.lease, now);
+    return this.renewal(this.observed.lease);
   }
 
   /** Decides from the Lease as just read; `undefined` means it does not exist. */
   stepFor(lease: LeaseState | undefined, now: number): LeaseStep {
-    if (lease === undefined) return { kind: 'create', spec: this.spec(now, now, 0) };
+    if (lease === undefined) return { kind: 'create', spec: this.spec(this.wallMs(), 0) };
     if (this.observed?.lease.resourceVersion !== lease.resourceVersion) this.observed = { lease, at: now };
     const { holderIdentity } = lease;
-    if (holderIdentity === this.settings.identity) return this.renewal(lease, now);
+    if (holderIdentity === this.settings.identity) return this.renewal(lease);
     const expiresInMs = this.observedExpiry() - now;
     if (holderIdentity !== '' && expiresInMs > 0) return { kind: 'wait', holder: holderIdentity, expiresInMs };
-    return { kind: 'acquire', spec: this.spec(now, now, lease.leaseTransitions + 1), resourceVersion: lease.resourceVersion };
+    return { kind: 'acquire', spec: this.spec(this.wallMs(), lease.leaseTransitions + 1), resourceVersion: lease.resourceVersion };
   }
 
   /** The write of `step`, sent at `sentAt`, succeeded; `lease` is what the API server stored. */
@@ -107,12 +112,13 @@ export class LeaderElection {
    * On shutdown: give the Lease up so a successor takes over at once instead of after leaseDuration.
    * Like client-go, it clears the holder and shortens the duration to 1 s.
    */
-  releaseStep(now: number): LeaseWrite | undefined {
+  releaseStep(): LeaseWrite | undefined {
     if (this.observed?.lease.holderIdentity !== this.settings.identity) return undefined;
     const { lease } = this.observed;
+    const wall = this.wallMs();
     return {
       kind: 'release',
-      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(now), renewTime: new Date(now), leaseTransitions: lease.leaseTransitions },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(wall), renewTime: new Date(wall), leaseTransitions: lease.leaseTransitions },
       resourceVersion: lease.resourceVersion,
     };
   }
@@ -121,20 +127,21 @@ export class LeaderElection {
     return this.observed === undefined ? 0 : this.observed.at + this.observed.lease.leaseDurationSeconds * 1000;
   }
 
-  private renewal(lease: LeaseState, now: number): LeaseWrite {
+  private renewal(lease: LeaseState): LeaseWrite {
+    const wall = this.wallMs();
     return {
       kind: 'renew',
-      spec: this.spec(lease.acquireTime?.getTime() ?? now, now, lease.leaseTransitions),
+      spec: this.spec(lease.acquireTime?.getTime() ?? wall, lease.leaseTransitions, wall),
       resourceVersion: lease.resourceVersion,
     };
   }
 
-  private spec(acquiredAt: number, now: number, leaseTransitions: number): LeaseSpec {
+  private spec(acquiredAt: number, leaseTransitions: number, renewedAt = acquiredAt): LeaseSpec {
     return {
       holderIdentity: this.settings.identity,
       leaseDurationSeconds: this.settings.leaseDurationMs / 1000,
       acquireTime: new Date(acquiredAt),
-      renewTime: new Date(now),
+      renewTime: new Date(renewedAt),
       leaseTransitions,
     };
   }

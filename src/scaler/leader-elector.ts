@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { ScalerMetrics } from '../metrics/scaler-metrics.js';
 import { jitterFactor, LeaderElection, type LeaseWrite } from './leader-election.js';
+import type { Clock } from './clock.js';
 import type { LeaseStore } from './lease-store.js';
-import { Pause } from './pause.js';
+import { Pause } from '../async/pause.js';
 import { failureFields, kubeErrorKind, ScalerError } from './scaler-error.js';
 import type { ScalerHealth } from './scaler-health.js';
 
@@ -13,11 +14,14 @@ export interface LeaderElectorSettings {
   retryPeriodMs: number;
 }
 
+/** The Lease as the elector reads and writes it (a LeaseStore). */
+export type LeaseAccess = Pick<LeaseStore, 'name' | 'namespace' | 'read' | 'write'>;
+
 export interface LeaderElectorDeps {
   logger: Logger;
   metrics: ScalerMetrics;
   health: ScalerHealth;
-  now: () => number;
+  clock: Clock;
   random: () => number;
 }
 
@@ -34,22 +38,22 @@ export class LeaderElector {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly store: LeaseStore,
+    private readonly store: LeaseAccess,
     private readonly settings: LeaderElectorSettings,
     private readonly deps: LeaderElectorDeps,
   ) {
-    this.election = new LeaderElection(settings);
+    this.election = new LeaderElection(settings, deps.clock.wallMs);
     deps.metrics.leader.set(0);
   }
 
   /** Whether this replica may act now. */
   isLeader(): boolean {
-    return this.election.isLeader(this.deps.now());
+    return this.election.isLeader(this.now());
   }
 
   /** How much longer it may act: checked right before every change, and the longest that change may take. */
   leadershipLeftMs(): number {
-    return this.election.leadershipLeftMs(this.deps.now());
+    return this.election.leadershipLeftMs(this.now());
   }
 
   onLeadershipChange(listener: (leading: boolean) => void): void {
@@ -73,18 +77,23 @@ export class LeaderElector {
     await this.release();
   }
 
+  /** Leadership is timed on the monotonic clock only. */
+  private now(): number {
+    return this.deps.clock.monotonicMs();
+  }
+
   private async loop(): Promise<void> {
     const { retryPeriodMs } = this.settings;
     while (!this.pause.isClosed) {
       await this.round();
-      this.deps.health.loopBeat('election', this.deps.now());
+      this.deps.health.loopBeat('election', this.now());
       this.noticeChanges();
       await this.pause.for(this.leading ? retryPeriodMs : retryPeriodMs * (1 + this.deps.random() * jitterFactor));
     }
   }
 
   private async round(): Promise<void> {
-    const { now } = this.deps;
+    const now = (): number => this.now();
     const deadline = now() + this.election.requestBudgetMs(now());
     const remaining = (): number => Math.max(1, deadline - now());
     try {
@@ -107,7 +116,7 @@ export class LeaderElector {
   }
 
   private async write(step: LeaseWrite, timeoutMs: number): Promise<void> {
-    const sentAt = this.deps.now();
+    const sentAt = this.now();
     const lease = await this.store.write(step, timeoutMs);
     this.election.written(step, lease, sentAt);
   }
@@ -144,8 +153,8 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
-    const sentAt = this.deps.now();
-    const step = this.election.releaseStep(sentAt);
+    const sentAt = this.now();
+    const step = this.election.releaseStep();
     if (step === undefined) return;
     try {
       // A courtesy to the successor: if the API server is slow to answer, the Lease expires on its own.

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ScalerMetrics } from '../metrics/scaler-metrics.js';
+import type { Clock } from './clock.js';
 import type { DeploymentScale } from './deployment-scale.js';
 import type { PartitionCounter } from './partition-counter.js';
 import { decideReplicas } from './replica-decision.js';
@@ -22,7 +23,7 @@ export interface ReconcilerDeps {
   events: ScaleEventRecorder;
   /** How much longer this replica may act as leader; 0 when it is not the leader. */
   leadershipLeftMs: () => number;
-  now: () => number;
+  clock: Clock;
   logger: Logger;
   metrics: ScalerMetrics;
 }
@@ -46,8 +47,8 @@ export class Reconciler {
   /** @throws ScalerError naming the step that failed; a failed step changes nothing. */
   async reconcile(): Promise<ReconcileResult> {
     const { deps } = this;
-    const deadline = deps.now() + deps.budgetMs;
-    const remaining = (): number => Math.max(1, deadline - deps.now());
+    const deadline = deps.clock.monotonicMs() + deps.budgetMs;
+    const remaining = (): number => Math.max(1, deadline - deps.clock.monotonicMs());
 
     const partitions = await attempt('partitions', kafkaErrorKind, () => deps.partitions.count(remaining()));
     const scale = await attempt('read_scale', kubeErrorKind, () => deps.scale.read(remaining()));
@@ -74,7 +75,7 @@ export class Reconciler {
   /** The replicas are already right when this runs, so a failed Event is reported but not retried. */
   private async recordEvent(change: ScaleChange, timeoutMs: number): Promise<void> {
     try {
-      await this.deps.events.record(change, new Date(this.deps.now()), timeoutMs);
+      await this.deps.events.record(change, new Date(this.deps.clock.wallMs()), timeoutMs);
     } catch (error) {
       const failure = new ScalerError('record_event', kubeErrorKind(error), error);
       this.deps.metrics.errors.inc({ operation: failure.operation, kind: failure.code });

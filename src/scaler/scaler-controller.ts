@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { RetryConfig } from '../config/config-schema.js';
 import type { ScalerMetrics } from '../metrics/scaler-metrics.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
-import { Pause } from './pause.js';
+import { Pause } from '../async/pause.js';
+import type { Clock } from './clock.js';
 import type { Reconciler } from './reconciler.js';
 import { failureFields, ScalerError } from './scaler-error.js';
 import type { ScalerHealth } from './scaler-health.js';
@@ -15,7 +16,7 @@ export interface ScalerControllerDeps {
   logger: Logger;
   metrics: ScalerMetrics;
   health: ScalerHealth;
-  now: () => number;
+  clock: Clock;
 }
 
 /**
@@ -50,7 +51,7 @@ export class ScalerController {
   private async loop(): Promise<void> {
     while (!this.pause.isClosed) {
       const delayMs = this.deps.isLeader() ? await this.reconcileOnce() : this.deps.intervalMs;
-      this.deps.health.loopBeat('reconcile', this.deps.now());
+      this.deps.health.loopBeat('reconcile', this.deps.clock.monotonicMs());
       await this.pause.for(delayMs);
     }
   }
@@ -64,7 +65,7 @@ export class ScalerController {
       if (this.failures > 0) logger.info({ failures: this.failures }, 'reconcile succeeded again');
       this.failures = 0;
       metrics.retryBackoffSeconds.set(0);
-      metrics.lastReconcileSeconds.set(this.deps.now() / 1000);
+      metrics.lastReconcileSeconds.set(this.deps.clock.wallMs() / 1000);
       health.reconciled({ ok: true, reason: 'ok' });
       logger.debug(result, 'reconciled');
       return this.deps.intervalMs;

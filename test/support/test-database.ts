@@ -45,6 +45,7 @@ export async function createTestDatabase({ migrated = true, server = serverUrl()
   const pool = new pg.Pool({ connectionString: url, max: 3 });
   // Fault tests stop the server under this pool; its idle connections die then, and the next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (migrated) {
     const { error } = await migrate(db, 'latest');

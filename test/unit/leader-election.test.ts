@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import { LeaderElection, type LeaseState, type LeaseStep, type LeaseWrite } from '../../src/scaler/leader-election.js';
 
 const settings = { identity: 'a', leaseDurationMs: 15_000, renewDeadlineMs: 10_000 };
+/** The wall clock stamps the Lease's times only; every `now` below is monotonic milliseconds. */
+const wallMs = Date.UTC(2026, 11, 1);
+const wall = (): number => wallMs;
 
 function lease(resourceVersion: string, holderIdentity: string, overrides: Partial<LeaseState> = {}): LeaseState {
   return { resourceVersion, holderIdentity, leaseDurationSeconds: 15, acquireTime: new Date(0), leaseTransitions: 0, ...overrides };
@@ -27,7 +30,7 @@ function stored(step: LeaseWrite, resourceVersion: string): LeaseState {
 
 /** An election that has just become leader at `at`, holding resourceVersion "1". */
 function leaderAt(at: number): LeaderElection {
-  const election = new LeaderElection(settings);
+  const election = new LeaderElection(settings, wall);
   const step = asWrite(election.stepFor(undefined, at));
   election.written(step, stored(step, '1'), at);
   return election;
@@ -35,11 +38,11 @@ function leaderAt(at: number): LeaderElection {
 
 describe('LeaderElection', () => {
   it('creates a missing Lease as its holder and leads until the renew deadline', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     const step = election.stepFor(undefined, 1_000);
     assert.deepEqual(step, {
       kind: 'create',
-      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(1_000), renewTime: new Date(1_000), leaseTransitions: 0 },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 0 },
     });
     assert.equal(election.isLeader(1_000), false, 'not before the write succeeded');
     election.written(asWrite(step), stored(asWrite(step), '1'), 1_000);
@@ -48,7 +51,7 @@ describe('LeaderElection', () => {
   });
 
   it('waits for a Lease another replica holds until it has not seen it change for leaseDurationSeconds', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     assert.deepEqual(election.stepFor(lease('7', 'b'), 100_000), { kind: 'wait', holder: 'b', expiresInMs: 15_000 });
     assert.deepEqual(election.stepFor(lease('7', 'b'), 114_999), { kind: 'wait', holder: 'b', expiresInMs: 1 });
     const step = election.stepFor(lease('7', 'b', { leaseTransitions: 4 }), 115_000);
@@ -59,7 +62,7 @@ describe('LeaderElection', () => {
   });
 
   it('restarts the expiry clock whenever the Lease changes: the holder renewed it', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     election.stepFor(lease('7', 'b'), 0);
     assert.equal(election.stepFor(lease('8', 'b'), 10_000).kind, 'wait');
     assert.equal(election.stepFor(lease('8', 'b'), 24_999).kind, 'wait');
@@ -69,33 +72,33 @@ describe('LeaderElection', () => {
   it('judges expiry by its own clock only: the first sighting counts, however old the Lease claims to be', () => {
     // A replica that starts long after the holder died still waits one full lease duration: it cannot
     // know how old the Lease is without trusting the other pod's clock.
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     assert.equal(election.stepFor(lease('7', 'b', { acquireTime: new Date(0) }), 1_000_000_000).kind, 'wait');
     assert.equal(election.stepFor(lease('7', 'b'), 1_000_015_000).kind, 'acquire');
   });
 
   it('uses the duration the holder wrote into the Lease, not its own', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     election.stepFor(lease('7', 'b', { leaseDurationSeconds: 30 }), 0);
     assert.equal(election.stepFor(lease('7', 'b', { leaseDurationSeconds: 30 }), 29_999).kind, 'wait');
     assert.equal(election.stepFor(lease('7', 'b', { leaseDurationSeconds: 30 }), 30_000).kind, 'acquire');
   });
 
   it('takes a released Lease (no holder) at once', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     assert.equal(election.stepFor(lease('9', '', { leaseDurationSeconds: 1 }), 0).kind, 'acquire');
   });
 
   it('renews a Lease that names it, keeping the acquire time and transitions (a restart with the same identity)', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     const step = asWrite(election.stepFor(lease('7', 'a', { acquireTime: new Date(500), leaseTransitions: 3 }), 60_000));
     assert.equal(step.kind, 'renew');
-    assert.deepEqual(step.spec, { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(500), renewTime: new Date(60_000), leaseTransitions: 3 });
+    assert.deepEqual(step.spec, { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(500), renewTime: new Date(wallMs), leaseTransitions: 3 });
   });
 
   it('lets only one of two racing candidates win: the loser sees the new holder and waits a full duration', () => {
-    const a = new LeaderElection(settings);
-    const b = new LeaderElection({ ...settings, identity: 'b' });
+    const a = new LeaderElection(settings, wall);
+    const b = new LeaderElection({ ...settings, identity: 'b' }, wall);
     const expired = lease('7', 'c');
     a.stepFor(expired, 0);
     b.stepFor(expired, 0);
@@ -113,7 +116,7 @@ describe('LeaderElection', () => {
     const renewal = election.renewWithoutRead(2_000);
     assert.equal(renewal?.kind, 'renew');
     assert.equal(guard(renewal), '1');
-    assert.deepEqual(renewal.spec.renewTime, new Date(2_000));
+    assert.deepEqual(renewal.spec.renewTime, new Date(wallMs));
     election.written(renewal, stored(renewal, '2'), 2_000);
     assert.equal(election.isLeader(11_999), true, 'the renew deadline counts from the last renewal sent');
     assert.equal(election.renewWithoutRead(12_000), undefined, 'past the deadline it must read the Lease again');
@@ -139,27 +142,27 @@ describe('LeaderElection', () => {
     assert.equal(election.leadershipLeftMs(4_000), 6_000);
     assert.equal(election.requestBudgetMs(4_000), 6_000);
     assert.equal(election.leadershipLeftMs(12_000), 0);
-    const follower = new LeaderElection(settings);
+    const follower = new LeaderElection(settings, wall);
     assert.equal(follower.leadershipLeftMs(4_000), 0);
     assert.equal(follower.requestBudgetMs(4_000), 10_000);
   });
 
   it('releases a Lease it holds by clearing the holder, so a successor need not wait', () => {
     const election = leaderAt(0);
-    const release = election.releaseStep(3_000);
+    const release = election.releaseStep();
     assert.deepEqual(release, {
       kind: 'release',
-      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(3_000), renewTime: new Date(3_000), leaseTransitions: 0 },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 0 },
       resourceVersion: '1',
     });
     election.written(release, stored(release, '2'), 3_000);
     assert.equal(election.isLeader(3_000), false);
-    assert.equal(election.releaseStep(4_000), undefined, 'nothing to release twice');
+    assert.equal(election.releaseStep(), undefined, 'nothing to release twice');
   });
 
   it('does not release a Lease someone else holds', () => {
-    const election = new LeaderElection(settings);
+    const election = new LeaderElection(settings, wall);
     election.stepFor(lease('7', 'b'), 0);
-    assert.equal(election.releaseStep(1_000), undefined);
+    assert.equal(election.releaseStep(), undefined);
   });
 });

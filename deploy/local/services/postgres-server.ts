@@ -25,6 +25,8 @@ export interface PostgresServerOptions {
   readonly startupTimeoutMs?: number;
   /** How long stop() waits for the fast shutdown before SIGKILL. Default 60 s. */
   readonly stopTimeoutMs?: number;
+  /** The postgres executable to run instead of the installation's, e.g. a copy in a relocated tree. */
+  readonly serverProgram?: string;
 }
 
 export interface PostgresServerHandle {
@@ -62,7 +64,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const [binaries, runAs, port] = await Promise.all([findOrInstallPostgresBinaries(), resolveUnprivilegedUser(), findFreePort()]);
   const workDir = await mkdtemp(join(tmpdir(), 'todo-history-postgres-'));
   const server = new LocalPostgresServer({
-    binaries,
+    binaries: options.serverProgram === undefined ? binaries : { ...binaries, postgres: options.serverProgram },
     runAs,
     workDir,
     port,

@@ -124,6 +124,7 @@ KAFKA_SASL_USERNAME: {{ $kafka.sasl.username | quote }}
 {{- define "todo-history.databaseSettings" -}}
 {{- $database := .Values.database -}}
 DATABASE_SSL_MODE: {{ $database.sslMode | quote }}
+DATABASE_TIMESCALEDB: {{ $database.timescaledb | quote }}
 {{- if $database.sslCaSecret.name }}
 DATABASE_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.databaseCaDir" .) $database.sslCaSecret.key | quote }}
 {{- end }}
