@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
+/** Additive: builds of level 1 keep running on it (see README, "Schema compatibility"). */
+export const compatibilityLevel = 1;
+
 /**
  * Turns the table into a TimescaleDB hypertable with 1-day chunks when the extension is installed on
  * the server; on plain PostgreSQL it changes nothing and everything else works the same.

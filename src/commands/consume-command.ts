@@ -7,7 +7,7 @@ import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { withTimeout } from '../async/with-timeout.js';
-import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
+import { assertSchemaVersion, schemaStanding } from '../db/schema-version.js';
 import { closeHealthServer, startHealthServer, type ProbeResult } from '../http/health-server.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
@@ -16,14 +16,12 @@ import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
 
-/** Ready: a member of the group, and the database answers with the schema this build expects. */
+/** Ready: a member of the group, and the database answers with a schema this build runs on. */
 async function readiness(health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
   if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
   try {
-    const version = await withTimeout('reading the schema version', readinessQueryTimeoutMs, currentSchemaVersion(db));
-    return version === expectedSchemaVersion
-      ? { ok: true, reason: 'ok' }
-      : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
+    const standing = await withTimeout('reading the schema version', readinessQueryTimeoutMs, schemaStanding(db));
+    return { ok: standing.compatible, reason: standing.reason };
   } catch (error) {
     return { ok: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
   }
