@@ -32,7 +32,9 @@ function poolConfig(config: AppConfig['database'], applicationName: string): pg.
     ssl: tlsOptions(config),
     max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
+    // pg sends neither when 0: the server's (or the role's) default applies.
     statement_timeout: config.statementTimeoutMs,
+    lock_timeout: config.lockTimeoutMs,
     application_name: applicationName,
   };
 }
