@@ -15,7 +15,7 @@ import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 const chartDir = fileURLToPath(new URL('../../../helm/todo-history', import.meta.url));
 const RELEASE = 'history';
-const scalerTemplates = ['scaler-serviceaccount.yaml', 'scaler-role.yaml', 'scaler-rolebinding.yaml', 'scaler-configmap.yaml'];
+const scalerTemplates = ['scaler-serviceaccount.yaml', 'scaler-role.yaml', 'scaler-rolebinding.yaml', 'scaler-lease.yaml', 'scaler-configmap.yaml'];
 
 interface Manifest {
   apiVersion: string;
@@ -28,9 +28,10 @@ const collections: Record<string, (namespace: string) => string> = {
   ServiceAccount: (namespace) => `/api/v1/namespaces/${namespace}/serviceaccounts`,
   Role: (namespace) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`,
   RoleBinding: (namespace) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`,
+  Lease: (namespace) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
 };
 
-/** The chart's scaler ServiceAccount, Role, RoleBinding and settings, rendered for `namespace`. */
+/** The chart's scaler ServiceAccount, Role, RoleBinding, Lease and settings, rendered for `namespace`. */
 async function renderScalerRbac(namespace: string): Promise<Manifest[]> {
   const sets = {
     'scaler.enabled': 'true',
@@ -63,7 +64,7 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     assert.ok(settings !== undefined, 'the chart renders the scaler settings');
     for (const manifest of manifests.filter((m) => m.kind !== 'ConfigMap')) {
       const collection = collections[manifest.kind];
-      assert.ok(collection !== undefined, `unexpected ${manifest.kind} among the scaler's RBAC objects`);
+      assert.ok(collection !== undefined, `unexpected ${manifest.kind} among the scaler's objects`);
       await cluster().request({ method: 'POST', path: collection(namespace), body: manifest }, 201);
     }
     const serviceAccount = manifests.find((m) => m.kind === 'ServiceAccount')?.metadata.name ?? '';
@@ -120,6 +121,7 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
       ['listing Pods', { path: `/api/v1/namespaces/${namespace}/pods` }],
       ['reading another Lease', { path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/kube-scheduler` }],
       ['deleting its own Lease', { path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${lease}`, method: 'DELETE' }],
+      ['creating a Lease (the chart creates the one it uses)', { path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, method: 'POST', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'another' } } }],
       ['scaling a Deployment in another namespace', { path: `/apis/apps/v1/namespaces/default/deployments/${deployment}/scale`, ...scalePatch }],
     ];
     for (const [what, request] of refused) assert.equal(await as(request), 403, what);
