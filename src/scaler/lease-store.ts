@@ -33,7 +33,7 @@ export class LeaseStore {
     readonly name: string,
   ) {}
 
-  /** The Lease, or undefined when it does not exist yet. */
+  /** The Lease, or undefined when it does not exist (the chart has not created it, or has deleted it). */
   async read(timeoutMs: number): Promise<LeaseState | undefined> {
     try {
       return toState(await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }, requestOptions(timeoutMs)));
@@ -44,22 +44,16 @@ export class LeaseStore {
   }
 
   /**
-   * Creates the Lease, or replaces its spec if its resourceVersion is still the one read: the API
-   * server answers 409 Conflict when someone wrote it in between.
+   * Replaces the Lease's spec if its resourceVersion is still the one read: the API server answers 409
+   * Conflict when someone wrote it in between.
    */
   async write(step: LeaseWrite, timeoutMs: number): Promise<LeaseState> {
-    const metadata = { name: this.name, namespace: this.namespace };
-    const options = requestOptions(timeoutMs);
-    if (step.kind === 'create') {
-      const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: toSpec(step.spec) };
-      return toState(await this.api.createNamespacedLease({ namespace: this.namespace, body }, options));
-    }
     const body: V1Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { ...metadata, resourceVersion: step.resourceVersion },
+      metadata: { name: this.name, namespace: this.namespace, resourceVersion: step.resourceVersion },
       spec: toSpec(step.spec),
     };
-    return toState(await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }, options));
+    return toState(await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }, requestOptions(timeoutMs)));
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { getProbe } from '../support/probes.js';
-import { startScaler } from '../support/scaler-process.js';
+import { startScaler, type ScalerProcess } from '../support/scaler-process.js';
 import { runCommand } from '../../deploy/local/system/run-command.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 import { TestTopics } from '../support/test-topics.js';
@@ -57,7 +57,8 @@ async function renderScalerRbac(namespace: string): Promise<Manifest[]> {
 describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
   const cluster = useTestCluster();
 
-  it('scales, leads and records Events with the chart\'s ServiceAccount, and is refused everything else', async (t) => {
+  /** The chart's scaler objects, created in a fresh namespace, and a kubeconfig with the scaler ServiceAccount's token. */
+  async function deployScalerObjects(): Promise<{ namespace: string; settings: Record<string, string>; token: string; kubeconfig: string; manifests: Manifest[] }> {
     const namespace = await cluster().createNamespace();
     const manifests = await renderScalerRbac(namespace);
     const settings = manifests.find((m) => m.kind === 'ConfigMap')?.data;
@@ -68,11 +69,7 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
       await cluster().request({ method: 'POST', path: collection(namespace), body: manifest }, 201);
     }
     const serviceAccount = manifests.find((m) => m.kind === 'ServiceAccount')?.metadata.name ?? '';
-    const deployment = settings.SCALER_DEPLOYMENT ?? '';
-    const lease = settings.SCALER_LEASE_NAME ?? '';
-    await cluster().createDeployment(namespace, deployment, 1);
-    await cluster().createDeployment(namespace, 'other', 1);
-
+    await cluster().createDeployment(namespace, settings.SCALER_DEPLOYMENT ?? '', 1);
     const { status } = await cluster().request<{ status: { token: string } }>(
       {
         method: 'POST',
@@ -83,14 +80,26 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     );
     const kubeconfig = path.join(cluster().controlPlane.workDir, `kubeconfig-${serviceAccount}-${namespace}`);
     await writeKubeconfig(kubeconfig, { server: cluster().controlPlane.server, caFile: cluster().controlPlane.caFile, token: status.token });
+    return { namespace, settings, token: status.token, kubeconfig, manifests };
+  }
 
+  /** The scaler as its pod runs it: the chart's settings, pointed at the test's Kafka, a topic and a free port. */
+  async function startChartScaler(t: TestContext, settings: Record<string, string>, kubeconfig: string): Promise<ScalerProcess> {
     const topics = new TestTopics();
     await topics.create(3);
     t.after(() => topics.close());
-    // The chart's settings as the pod gets them, pointed at the test's Kafka, topic and a free port.
     const { HTTP_PORT: _port, ...chartEnv } = settings;
     const scaler = await startScaler('scaler-pod-0', { ...chartEnv, KUBECONFIG: kubeconfig, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC: topics.topic });
     t.after(() => scaler.stop('SIGKILL'));
+    return scaler;
+  }
+
+  it('scales, leads and records Events with the chart\'s ServiceAccount, and is refused everything else', async (t) => {
+    const { namespace, settings, token, kubeconfig } = await deployScalerObjects();
+    const deployment = settings.SCALER_DEPLOYMENT ?? '';
+    const lease = settings.SCALER_LEASE_NAME ?? '';
+    await cluster().createDeployment(namespace, 'other', 1);
+    const scaler = await startChartScaler(t, settings, kubeconfig);
 
     await waitFor('replicas to become 3', () => cluster().replicas(namespace, deployment), (n) => n === 3);
     assert.equal((await cluster().lease(namespace, lease))?.holderIdentity, 'scaler-pod-0');
@@ -103,7 +112,7 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     assert.equal(await scaler.stop('SIGTERM'), 0);
     assert.equal((await cluster().lease(namespace, lease))?.holderIdentity, '', 'releasing the Lease is allowed too');
 
-    const as = (request: KubeRequest): Promise<number> => cluster().statusAs(status.token, request);
+    const as = (request: KubeRequest): Promise<number> => cluster().statusAs(token, request);
     const apps = `/apis/apps/v1/namespaces/${namespace}/deployments`;
     const scalePatch = { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: 9 } } };
     // The token works: what the Role grants answers 200.
@@ -126,5 +135,18 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     ];
     for (const [what, request] of refused) assert.equal(await as(request), 403, what);
     assert.equal(await cluster().replicas(namespace, 'other'), 1);
+  });
+
+  it('exits 0 on SIGTERM with one warning when Helm has already deleted its Role, RoleBinding and Lease (uninstall, rollback)', async (t) => {
+    const { namespace, settings, kubeconfig, manifests } = await deployScalerObjects();
+    const lease = settings.SCALER_LEASE_NAME ?? '';
+    const scaler = await startChartScaler(t, settings, kubeconfig);
+    await waitFor('the scaler to lead', () => cluster().lease(namespace, lease), (l) => l?.holderIdentity === 'scaler-pod-0');
+    for (const manifest of manifests.filter((m) => ['RoleBinding', 'Role', 'Lease'].includes(m.kind))) {
+      await cluster().request({ method: 'DELETE', path: `${collections[manifest.kind]?.(namespace) ?? ''}/${manifest.metadata.name}` }, 200);
+    }
+    assert.equal(await scaler.stop('SIGTERM'), 0);
+    assert.equal(scaler.logged('the Lease or the scaler\'s Role is gone (deleted with the scaler by Helm): nothing to release').length, 1, scaler.output());
+    assert.deepEqual(scaler.logged('could not release the lease; another replica takes over once it expires'), []);
   });
 });
