@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createDatabase } from '../../src/db/create-database.js';
 import { columnLimits } from '../../src/events/column-limits.js';
 import { runCli } from '../../deploy/local/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -89,6 +92,20 @@ describe('todo-history migrate', () => {
     assert.equal(up.code, 0, up.output);
     const unreachable = await runCli(['migrate', 'check'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     assert.equal(unreachable.code, 1);
+  });
+
+  it('runs its connections with the statement and lock timeouts it is given (the chart\'s migration Job: none and 10 s)', async () => {
+    const timeouts = async (env: Record<string, string>): Promise<[string | undefined, string | undefined]> => {
+      const db = createDatabase(loadConfig({ DATABASE_URL: database.url, ...env }).database, pino({ level: 'silent' }));
+      try {
+        const { rows } = await sql<{ statement: string; lock: string }>`SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`.execute(db);
+        return [rows[0]?.statement, rows[0]?.lock];
+      } finally {
+        await db.destroy();
+      }
+    };
+    assert.deepEqual(await timeouts({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '10000' }), ['0', '10s']);
+    assert.deepEqual(await timeouts({}), ['30s', '0'], 'the consumer\'s defaults');
   });
 
   it('steps down and up again, one migration at a time', async () => {

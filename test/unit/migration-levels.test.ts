@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadBuildMigrations } from '../../src/db/migration-catalog.js';
 import { judgeSchema } from '../../src/db/schema-version.js';
@@ -8,6 +9,16 @@ describe('migration compatibility levels', () => {
     const levels = (await loadBuildMigrations()).map((m) => m.compatibilityLevel);
     assert.ok(levels.length >= 3);
     assert.deepEqual(levels, [...levels].sort((a, b) => a - b));
+  });
+
+  it('import nothing but kysely: an executed migration must not change when the application does', () => {
+    const folder = new URL('../../../migrations/', import.meta.url);
+    const sources = readdirSync(folder).filter((file) => file.endsWith('.ts'));
+    assert.ok(sources.length >= 3);
+    for (const file of sources) {
+      const imports = [...readFileSync(new URL(file, folder), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);
+      assert.deepEqual([...new Set(imports)], ['kysely'], file);
+    }
   });
 
   it('judge a schema by its highest level, and an unknown migration without a recorded level as incompatible', async () => {
