@@ -20,7 +20,7 @@ const scalerTemplates = ['scaler-serviceaccount.yaml', 'scaler-role.yaml', 'scal
 interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; labels?: Record<string, string> };
   data?: Record<string, string>;
 }
 
@@ -95,7 +95,7 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
   }
 
   it('scales, leads and records Events with the chart\'s ServiceAccount, and is refused everything else', async (t) => {
-    const { namespace, settings, token, kubeconfig } = await deployScalerObjects();
+    const { namespace, settings, token, kubeconfig, manifests } = await deployScalerObjects();
     const deployment = settings.SCALER_DEPLOYMENT ?? '';
     const lease = settings.SCALER_LEASE_NAME ?? '';
     await cluster().createDeployment(namespace, 'other', 1);
@@ -103,6 +103,10 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
 
     await waitFor('replicas to become 3', () => cluster().replicas(namespace, deployment), (n) => n === 3);
     assert.equal((await cluster().lease(namespace, lease))?.holderIdentity, 'scaler-pod-0');
+    const stored = await cluster().request<{ metadata: { labels?: Record<string, string> } }>({ path: `${collections['Lease']?.(namespace) ?? ''}/${lease}` }, 200);
+    const rendered = manifests.find((m) => m.kind === 'Lease')?.metadata.labels;
+    assert.ok(rendered !== undefined && Object.keys(rendered).length > 0);
+    assert.deepEqual(stored.metadata.labels, rendered, 'the scaler\'s writes keep the chart\'s labels');
     const [event] = await waitFor('the Event', () => cluster().events(namespace, deployment), (events) => events.length === 1);
     assert.equal(event?.reason, 'ScaledToPartitions');
     await waitFor('/readyz', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
