@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { CommandResult } from '../../deploy/local/system/run-command.js';
 import { chartDir, helm } from '../support/kubernetes/helm-chart.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
 
@@ -15,8 +16,8 @@ const FULLNAME = `${RELEASE}-todo-history`;
 describe('Helm chart against a real kube-apiserver', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
   const cluster = useTestCluster();
 
-  async function release(namespace: string, command: 'install' | 'upgrade', set: Record<string, string>, extra: string[] = []): Promise<void> {
-    const args = [
+  function releaseCommand(namespace: string, command: 'install' | 'upgrade', set: Record<string, string>): Promise<CommandResult> {
+    return helm([
       command,
       RELEASE,
       chartDir,
@@ -27,9 +28,11 @@ describe('Helm chart against a real kube-apiserver', { timeout: CONTROL_PLANE_TI
       '--no-hooks',
       ...(command === 'upgrade' ? ['--reuse-values'] : ['--values', path.join(chartDir, 'ci/defaults-values.yaml')]),
       ...Object.entries(set).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
-      ...extra,
-    ];
-    const result = await helm(args);
+    ]);
+  }
+
+  async function release(namespace: string, command: 'install' | 'upgrade', set: Record<string, string>): Promise<void> {
+    const result = await releaseCommand(namespace, command, set);
     assert.equal(result.exitCode, 0, `helm ${command}: ${result.stderr}`);
   }
 
@@ -75,5 +78,25 @@ describe('Helm chart against a real kube-apiserver', { timeout: CONTROL_PLANE_TI
     assert.ok(before !== undefined);
     await release(namespace, 'upgrade', { 'auth.databasePassword': 'second' });
     assert.notEqual(await template(), before, 'a new pod template: the Deployment rolls its pods');
+  });
+
+  it('takes over the Lease an older scaler created, once it carries Helm\'s ownership metadata (README, "Upgrading from a scaler that created its Lease")', async () => {
+    const namespace = await cluster().createNamespace();
+    await release(namespace, 'install', {});
+    await cluster().createLease(namespace, `${FULLNAME}-scaler`);
+    const refused = await releaseCommand(namespace, 'upgrade', { 'scaler.enabled': 'true' });
+    assert.notEqual(refused.exitCode, 0);
+    assert.match(refused.stderr, /Lease "history-todo-history-scaler" in namespace .* exists and cannot be imported into the current release: invalid ownership metadata/);
+    await cluster().request(
+      {
+        method: 'PATCH',
+        path: `${lease.replace('{ns}', namespace)}/${FULLNAME}-scaler`,
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': RELEASE, 'meta.helm.sh/release-namespace': namespace } } },
+      },
+      200,
+    );
+    await release(namespace, 'upgrade', { 'scaler.enabled': 'true' });
+    assert.equal(await cluster().replicas(namespace, FULLNAME), 3);
   });
 });
