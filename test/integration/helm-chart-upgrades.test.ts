@@ -91,6 +91,19 @@ describe('Helm chart: upgrades, rollbacks, rotation and composition', { timeout:
       assert.equal(result.exitCode, 0, result.stderr);
     });
 
+    it('still rejects what would break a pod: an extra volume named like the chart\'s own, a malformed variable name, an unknown strategy', async () => {
+      const rejected = async (set: Record<string, string>, expected: RegExp): Promise<void> => {
+        const result = await helmTemplate({ valuesFiles: defaults, set });
+        assert.equal(result.exitCode, 1, `${JSON.stringify(set)} was accepted`);
+        assert.match(result.stderr, expected);
+      };
+      // helm's validator names the wrong key for a failed propertyNames rule, so only the message is checked.
+      await rejected({ 'extraVolumes.credentials.emptyDir.medium': 'Memory' }, /invalid propertyName 'credentials'/);
+      await rejected({ 'extraEnv.1BAD': 'x' }, /'1BAD' does not match pattern/);
+      await rejected({ 'scaler.strategy.type': 'BlueGreen' }, /at '\/scaler\/strategy\/type': value must be one of 'RollingUpdate', 'Recreate'/);
+      await rejected({ 'migration.lockTimeoutMs': '-1' }, /at '\/migration\/lockTimeoutMs': minimum: got -1, want 0/);
+    });
+
     it('renders values that lack every key this chart version added, as `helm upgrade --reuse-values` of an older release passes them', async () => {
       const added = [
         'global', 'affinity', 'strategy', 'minReadySeconds', 'extraEnv', 'extraEnvFrom', 'extraVolumes', 'extraVolumeMounts', 'podSecurityContext', 'containerSecurityContext',
