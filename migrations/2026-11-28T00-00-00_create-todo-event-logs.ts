@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
+/** Level 1: the schema the first build runs on (see README, "Schema compatibility"). */
+export const compatibilityLevel = 1;
+
 /**
  * The Go service's table, columns and indexes. `IF NOT EXISTS` everywhere so a table the Go service
  * already created is adopted as it is, rows and all. Differences from the Go DDL: `id` is 64-bit (a busy

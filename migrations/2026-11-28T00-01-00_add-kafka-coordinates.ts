@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
+/** Additive: builds of level 1 keep running on it (see README, "Schema compatibility"). */
+export const compatibilityLevel = 1;
+
 /**
  * Each row remembers the Kafka record it came from, and a unique index makes a redelivered record a
  * no-op (`ON CONFLICT DO NOTHING`). The index includes `timestamp` because a hypertable's unique indexes

@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
+/** Additive: builds of level 1 keep running on it (see README, "Schema compatibility"). */
+export const compatibilityLevel = 1;
+
 /**
  * Turns the table into a TimescaleDB hypertable with 1-day chunks when the migrating session says
  * TimescaleDB can be used; otherwise it changes nothing and everything else works the same.

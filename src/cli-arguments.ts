@@ -9,7 +9,7 @@ Commands:
   consume                      consume events from Kafka into todo_event_logs until SIGTERM
   scaler                       keep the consumer Deployment's replicas equal to the topic's partitions
   migrate latest|up|down       change the database schema
-  migrate status|check         show where the schema is; check also exits 1 unless it is current
+  migrate status|check         show where the schema is; check also exits 1 unless this build runs on it
   logs group <groupId>         a group's history, newest first
   logs task <taskId>           a task's history, newest first
   logs groups                  every group with its event count and last activity

@@ -7,7 +7,7 @@ import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { withTimeout } from '../async/with-timeout.js';
-import { assertSchemaVersion, currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
+import { assertSchemaVersion, schemaStanding } from '../db/schema-version.js';
 import { closeHealthServer, type ProbeResult } from '../http/health-server.js';
 import { serveProbes } from '../http/serve-probes.js';
 import { createKafka } from '../kafka/create-kafka.js';
@@ -20,7 +20,7 @@ import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
 
-/** Ready: started, a member of the group, no partition stuck, and the database answers with the schema this build expects. */
+/** Ready: started, a member of the group, no partition stuck, and the database answers with a schema this build runs on. */
 async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
   const waitingFor = startup.waitingFor();
   if (waitingFor !== undefined) return { ok: false, reason: `starting: ${waitingFor}` };
@@ -28,10 +28,8 @@ async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kyse
   const problem = health.readinessProblem(Date.now());
   if (problem !== undefined) return { ok: false, reason: problem };
   try {
-    const version = await withTimeout('reading the schema version', readinessQueryTimeoutMs, currentSchemaVersion(db));
-    return version === expectedSchemaVersion
-      ? { ok: true, reason: 'ok' }
-      : { ok: false, reason: `schema is at ${version ?? 'no migration'}, expected ${expectedSchemaVersion}` };
+    const standing = await withTimeout('reading the schema version', readinessQueryTimeoutMs, schemaStanding(db));
+    return { ok: standing.compatible, reason: standing.reason };
   } catch (error) {
     return { ok: false, reason: `database: ${describeError(error)}` };
   }

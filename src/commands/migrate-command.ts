@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
+import { executedMigrations } from '../db/compatibility-table.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
-import { createMigrator, isHypertable, migrate, type MigrateCommand } from '../db/migrate.js';
-import { currentSchemaVersion, expectedSchemaVersion } from '../db/schema-version.js';
+import { isHypertable, migrate, type MigrateCommand } from '../db/migrate.js';
+import { loadBuildMigrations } from '../db/migration-catalog.js';
+import { schemaStanding } from '../db/schema-version.js';
 import { probeTimescaledb } from '../db/timescaledb-probe.js';
 import { failureFields } from '../process/describe-error.js';
 import { exitCodes } from './exit-codes.js';
@@ -14,18 +16,20 @@ export type MigrateAction = (typeof migrateActions)[number];
 
 const applicationName = 'todo-history-migrate';
 
-/** Prints where the schema is; with `check`, also fails unless it is at the version this build expects. */
+/** Prints where the schema is; with `check`, also fails unless this build can run on it. */
 async function printStatus(db: Kysely<Database>, action: 'status' | 'check', logger: Logger): Promise<number> {
-  const migrations = await createMigrator(db).getMigrations();
+  const build = await loadBuildMigrations();
+  const executed = await executedMigrations(db);
+  const standing = await schemaStanding(db, build);
+  const names = [...new Set([...build.map((m) => m.name), ...executed.keys()])].sort();
   const status = {
-    current: await currentSchemaVersion(db),
-    expected: expectedSchemaVersion,
+    ...standing,
     hypertable: await isHypertable(db),
-    migrations: migrations.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })),
+    migrations: names.map((name) => ({ name, inBuild: build.some((m) => m.name === name), executed: executed.has(name) })),
   };
   process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-  if (action === 'check' && status.current !== status.expected) {
-    logger.error({ current: status.current, expected: status.expected }, `schema is at ${status.current ?? 'no migration'} but this build expects ${status.expected}`);
+  if (action === 'check' && !standing.compatible) {
+    logger.error({ buildLevel: standing.buildLevel, schemaLevel: standing.schemaLevel, pending: standing.pending, ahead: standing.ahead }, standing.reason);
     return exitCodes.failure;
   }
   return exitCodes.ok;
@@ -55,7 +59,20 @@ async function runMigrations(config: AppConfig, command: MigrateCommand, logger:
   if (timescaledb === undefined) return exitCodes.failure;
   const db = createDatabase(config.database, logger, { applicationName, sessionSettings: { 'todo_history.timescaledb': timescaledb } });
   try {
-    const { error, results = [] } = await migrate(db, command);
+    const outcome = await migrate(db, command);
+    if (outcome.kind === 'refused') {
+      logger.error({ ahead: outcome.standing.ahead, pending: outcome.standing.pending }, `migrate ${command} refused: ${outcome.reason}`);
+      return exitCodes.failure;
+    }
+    if (outcome.kind === 'ahead') {
+      const { ahead, schemaLevel, buildLevel } = outcome.standing;
+      logger.info(
+        { ahead, schemaLevel, buildLevel },
+        `schema is ahead of this build (${ahead.join(', ')}) at compatibility level ${schemaLevel}, which this build (level ${buildLevel}) runs on: nothing to migrate`,
+      );
+      return exitCodes.ok;
+    }
+    const { error, results = [] } = outcome.result;
     for (const result of results) {
       const log = result.status === 'Error' ? logger.error.bind(logger) : logger.info.bind(logger);
       log({ migration: result.migrationName, direction: result.direction, status: result.status }, 'migration');
@@ -65,8 +82,9 @@ async function runMigrations(config: AppConfig, command: MigrateCommand, logger:
       return exitCodes.failure;
     }
     const hypertable = await isHypertable(db);
+    const { schemaLevel } = await schemaStanding(db);
     logger.info(
-      { schemaVersion: await currentSchemaVersion(db), hypertable },
+      { schemaLevel, hypertable },
       hypertable
         ? 'schema migrated; todo_event_logs is a TimescaleDB hypertable'
         : 'schema migrated; todo_event_logs is a plain table, so hypertable features are off',
@@ -88,7 +106,7 @@ async function showStatus(config: AppConfig, action: 'status' | 'check', logger:
 
 /**
  * `migrate latest|up|down`: the only code path that changes the schema (the Helm hook Job runs it).
- * `migrate status` shows it; `migrate check` also exits 1 unless it is at this build's version.
+ * `migrate status` shows it; `migrate check` also exits 1 unless this build can run on it.
  */
 export async function migrateCommand(action: MigrateAction, config: AppConfig, logger: Logger): Promise<number> {
   try {

@@ -36,6 +36,7 @@ export interface AppConfig {
     insertChunkRows: number;
     connectTimeoutMs: number;
     statementTimeoutMs: number;
+    lockTimeoutMs: number;
   };
   events: { maxBytes: number; maxDepth: number };
   retry: RetryConfig;
@@ -274,12 +275,20 @@ export const configSchema: Schema<AppConfig> = {
       env: 'DATABASE_CONNECT_TIMEOUT_MS',
     },
     statementTimeoutMs: {
-      doc: 'Server-side timeout of one statement, in milliseconds.',
+      doc: 'Server-side timeout of one statement, in milliseconds; 0 sets none (the server\'s default applies).',
       format: 'bounded-int',
-      min: 100,
-      max: 3_600_000,
+      min: 0,
+      max: 86_400_000,
       default: 30_000,
       env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    },
+    lockTimeoutMs: {
+      doc: 'Server-side limit on waiting for a lock, in milliseconds; 0 sets none (the server\'s default applies). The migration Job sets one, so that a migration queued behind a lock fails and retries instead of blocking every writer behind it.',
+      format: 'bounded-int',
+      min: 0,
+      max: 3_600_000,
+      default: 0,
+      env: 'DATABASE_LOCK_TIMEOUT_MS',
     },
   },
   events: {

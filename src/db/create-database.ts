@@ -33,7 +33,9 @@ export function connectionConfig(config: AppConfig['database'], applicationName:
     database,
     ssl: tlsOptions(config),
     connectionTimeoutMillis: config.connectTimeoutMs,
+    // pg sends neither when 0: the server's (or the role's) default applies.
     statement_timeout: config.statementTimeoutMs,
+    lock_timeout: config.lockTimeoutMs,
     application_name: applicationName,
   };
 }

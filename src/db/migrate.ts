@@ -1,27 +1,75 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
-
-/** Compiled migrations sit at dist/migrations, two levels above this module (dist/src/db). */
-const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { forgetLevel, recordLevel } from './compatibility-table.js';
+import { loadBuildMigrations, type CatalogedMigration } from './migration-catalog.js';
+import { schemaStanding, type SchemaStanding } from './schema-version.js';
 
 export type MigrateCommand = 'latest' | 'up' | 'down';
 
-export function createMigrator<DB>(db: Kysely<DB>): Migrator {
-  return new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
+/** Each migration, wrapped so that it records (or forgets) its compatibility level in its own transaction. */
+function levelRecordingProvider(migrations: readonly CatalogedMigration[]): MigrationProvider {
+  return {
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(
+          migrations.map((migration): [string, Migration] => [
+            migration.name,
+            {
+              up: async (db: Kysely<unknown>) => {
+                await migration.up(db);
+                await recordLevel(db, migration.name, migration.compatibilityLevel);
+              },
+              down: async (db: Kysely<unknown>) => {
+                await migration.down(db);
+                await forgetLevel(db, migration.name);
+              },
+            },
+          ]),
+        ),
+      ),
+  };
 }
 
-/** Runs pending migrations (or one step); Kysely's lock table makes concurrent runs wait for each other. */
-export async function migrate<DB>(db: Kysely<DB>, command: MigrateCommand): Promise<MigrationResultSet> {
-  const migrator = createMigrator(db);
+/**
+ * Unordered: a migration merged from a parallel branch, named before one that already ran, still runs.
+ * The order that matters is the compatibility level, which every migration declares.
+ */
+export function createMigrator<DB>(db: Kysely<DB>, migrations: readonly CatalogedMigration[]): Migrator {
+  return new Migrator({ db, provider: levelRecordingProvider(migrations), allowUnorderedMigrations: true });
+}
+
+/** The outcome of a migrate command: Kysely's results, or why nothing was run. */
+export type MigrateOutcome =
+  | { kind: 'ran'; result: MigrationResultSet }
+  | { kind: 'ahead'; standing: SchemaStanding }
+  | { kind: 'refused'; reason: string; standing: SchemaStanding };
+
+/**
+ * Runs pending migrations (or one step); Kysely's lock table makes concurrent runs wait for each other.
+ * A database that a newer build migrated further is checked first, because Kysely refuses to work with
+ * executed migrations it does not know: going forward there is nothing to do (`ahead`), unless this
+ * build cannot run on it or still lacks one of its own; going down is for the build that has them.
+ */
+export async function migrate<DB>(db: Kysely<DB>, command: MigrateCommand, migrations?: readonly CatalogedMigration[]): Promise<MigrateOutcome> {
+  const build = migrations ?? (await loadBuildMigrations());
+  const standing = await schemaStanding(db, build);
+  if (standing.ahead.length > 0) {
+    if (command === 'down') {
+      return { kind: 'refused', standing, reason: `the last migrations (${standing.ahead.join(', ')}) are not in this build: run \`migrate down\` with the image that has them` };
+    }
+    if (standing.pending.length > 0) {
+      return { kind: 'refused', standing, reason: `schema has migrations this build does not know (${standing.ahead.join(', ')}) and lacks some of its own (${standing.pending.join(', ')})` };
+    }
+    if (!standing.compatible) return { kind: 'refused', standing, reason: standing.reason };
+    return { kind: 'ahead', standing };
+  }
+  const migrator = createMigrator(db, build);
   switch (command) {
     case 'latest':
-      return migrator.migrateToLatest();
+      return { kind: 'ran', result: await migrator.migrateToLatest() };
     case 'up':
-      return migrator.migrateUp();
+      return { kind: 'ran', result: await migrator.migrateUp() };
     case 'down':
-      return migrator.migrateDown();
+      return { kind: 'ran', result: await migrator.migrateDown() };
   }
 }
 

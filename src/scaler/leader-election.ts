@@ -36,13 +36,17 @@ export interface LeaseSpec {
   leaseTransitions: number;
 }
 
-/** What to do next: wait for the holder, or write the Lease (guarded by `resourceVersion`). */
+/**
+ * What to do next: wait for the holder, or write the Lease (guarded by `resourceVersion`). A missing Lease is
+ * reported, never created: the Helm chart creates it with the scaler and deletes it with the scaler, so a
+ * scaler that created one would leave it behind (and would need RBAC to create any Lease of the namespace).
+ */
 export type LeaseStep =
   | { kind: 'wait'; holder: string; expiresInMs: number }
-  | { kind: 'create'; spec: LeaseSpec }
+  | { kind: 'missing' }
   | { kind: 'acquire' | 'renew' | 'release'; spec: LeaseSpec; resourceVersion: string };
 
-export type LeaseWrite = Exclude<LeaseStep, { kind: 'wait' }>;
+export type LeaseWrite = Exclude<LeaseStep, { kind: 'wait' } | { kind: 'missing' }>;
 
 export interface LeaderElectionSettings {
   identity: string;
@@ -93,7 +97,7 @@ export class LeaderElection {
 
   /** Decides from the Lease as just read; `undefined` means it does not exist. */
   stepFor(lease: LeaseState | undefined, now: number): LeaseStep {
-    if (lease === undefined) return { kind: 'create', spec: this.spec(this.wallMs(), 0) };
+    if (lease === undefined) return { kind: 'missing' };
     if (this.observed?.lease.resourceVersion !== lease.resourceVersion) this.observed = { lease, at: now };
     const { holderIdentity } = lease;
     if (holderIdentity === this.settings.identity) return this.renewal(lease);

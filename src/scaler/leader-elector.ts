@@ -108,6 +108,7 @@ export class LeaderElector {
         }
       }
       const step = this.election.stepFor(await this.store.read(remaining()), now());
+      if (step.kind === 'missing') throw this.missingLease();
       if (step.kind !== 'wait') await this.write(step, remaining());
       this.deps.health.leaseRound({ ok: true, reason: 'ok' });
     } catch (error) {
@@ -121,8 +122,15 @@ export class LeaderElector {
     this.election.written(step, lease, sentAt);
   }
 
+  private missingLease(): ScalerError {
+    const cause = new Error(
+      `Lease ${this.store.namespace}/${this.store.name} does not exist: the Helm chart creates it with the scaler (scaler.enabled); waiting for it`,
+    );
+    return new ScalerError('lease', 'api_not_found', cause);
+  }
+
   private failed(error: unknown): void {
-    const failure = new ScalerError('lease', kubeErrorKind(error), error);
+    const failure = error instanceof ScalerError ? error : new ScalerError('lease', kubeErrorKind(error), error);
     this.deps.metrics.errors.inc({ operation: failure.operation, kind: failure.code });
     // A conflict is another replica winning the race: the API server answered, all is well.
     const answered = failure.code === 'api_conflict';
@@ -163,7 +171,13 @@ export class LeaderElector {
       this.deps.logger.info({ lease: this.store.name, identity: this.settings.identity }, 'released the lease');
     } catch (error) {
       const failure = new ScalerError('lease', kubeErrorKind(error), error);
-      this.deps.logger.warn({ ...failureFields(failure), lease: this.store.name }, 'could not release the lease; another replica takes over once it expires');
+      // On `helm uninstall` or a rollback to a release without the scaler, Helm deletes the Lease, Role and
+      // RoleBinding while the pods are still stopping: nothing is left to release, and that is no failure.
+      const gone = failure.code === 'api_forbidden' || failure.code === 'api_not_found';
+      const message = gone
+        ? 'the Lease or the scaler\'s Role is gone (deleted with the scaler by Helm): nothing to release'
+        : 'could not release the lease; another replica takes over once it expires';
+      this.deps.logger.warn({ ...failureFields(failure), lease: this.store.name }, message);
     }
     if (this.leading) {
       this.leading = false;

@@ -24,6 +24,7 @@ describe('the scaler through API server and Kafka outages', { timeout: CONTROL_P
   async function deploymentWithTopic(t: TestContext, partitions: number, brokers: string[] | undefined = undefined): Promise<{ namespace: string; topics: TestTopics }> {
     const namespace = await cluster().createNamespace();
     await cluster().createDeployment(namespace, DEPLOYMENT, 1);
+    await cluster().createLease(namespace, `${DEPLOYMENT}-scaler`);
     const topics = new TestTopics(brokers);
     await topics.create(partitions);
     t.after(() => topics.close());

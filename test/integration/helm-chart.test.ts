@@ -270,11 +270,10 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
     };
     const literal = (source: SettingSource | undefined): string | undefined => (source?.kind === 'configMap' || source?.kind === 'value' ? source.value : undefined);
 
-    it('has a Role limited to the one consumer Deployment, its Lease and events', () => {
+    it('has a Role limited to the one consumer Deployment, its Lease (no create) and events', () => {
       const role = findObject<Role>(objects(), 'Role', `${FULLNAME}-scaler`);
       assert.deepEqual(role.rules, [
         { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`${FULLNAME}-scaler`], verbs: ['get', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ]);

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { expectedSchemaVersion } from '../../src/db/schema-version.js';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createDatabase } from '../../src/db/create-database.js';
 import { columnLimits } from '../../src/events/column-limits.js';
 import { runCli } from '../../deploy/local/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers } from '../support/test-topics.js';
 
 interface Status {
-  current: string | null;
-  expected: string;
+  compatible: boolean;
+  reason: string;
+  pending: string[];
+  ahead: string[];
   hypertable: boolean;
-  migrations: { name: string; executedAt: string | null }[];
+  migrations: { name: string; inBuild: boolean; executed: boolean }[];
 }
 
 describe('todo-history migrate', () => {
@@ -34,15 +38,15 @@ describe('todo-history migrate', () => {
 
   it('reports every migration pending on an empty database', async () => {
     const before = await status();
-    assert.equal(before.current, null);
-    assert.equal(before.expected, expectedSchemaVersion);
-    assert.ok(before.migrations.length >= 3 && before.migrations.every((m) => m.executedAt === null));
+    assert.equal(before.compatible, false);
+    assert.ok(before.migrations.length >= 3 && before.migrations.every((m) => m.inBuild && !m.executed));
+    assert.deepEqual(before.pending, before.migrations.map((m) => m.name));
   });
 
   it('refuses to consume before the schema is migrated, saying what to run', async () => {
     const { code, output } = await runCli(['consume'], env());
     assert.equal(code, 1);
-    assert.match(output, /schema is at no migration but this build needs .*todo-history migrate latest/);
+    assert.match(output, /schema lacks migrations this build needs .*todo-history migrate latest/);
   });
 
   it('is safe to run twice at once: both succeed and the schema is migrated once', async () => {
@@ -52,9 +56,9 @@ describe('todo-history migrate', () => {
     assert.match(first.output + second.output, /the timescaledb extension is not installed on the server: todo_event_logs stays a plain table/);
     assert.match(first.output + second.output, /schema migrated; todo_event_logs is a plain table, so hypertable features are off/);
     const after = await status();
-    assert.equal(after.current, expectedSchemaVersion);
+    assert.equal(after.compatible, true);
     assert.equal(after.hypertable, false);
-    assert.ok(after.migrations.every((m) => m.executedAt !== null));
+    assert.ok(after.migrations.every((m) => m.executed));
   });
 
   it('creates the reference table with its four indexes and the Kafka coordinates key', async () => {
@@ -77,42 +81,56 @@ describe('todo-history migrate', () => {
     assert.deepEqual(Object.fromEntries(rows.map((r) => [r.column_name, r.character_maximum_length])), { ...columnLimits });
   });
 
-  it('migrate check fails while the schema is behind, naming both versions, and passes once it is current', async () => {
+  it('migrate check fails while the schema lacks a migration of the build, naming it, and passes once it is migrated', async () => {
     const { code, output } = await runCli(['migrate', 'check'], env());
     assert.equal(code, 0, output);
     const down = await runCli(['migrate', 'down'], env());
     assert.equal(down.code, 0, down.output);
     const behind = await runCli(['migrate', 'check'], env());
     assert.equal(behind.code, 1);
-    assert.match(behind.output, new RegExp(`schema is at .* but this build expects ${expectedSchemaVersion}`));
+    assert.match(behind.output, /schema lacks migrations this build needs \(2026-11-28T00-02-00_hypertable-when-timescaledb\)/);
     const up = await runCli(['migrate', 'latest'], env());
     assert.equal(up.code, 0, up.output);
     const unreachable = await runCli(['migrate', 'check'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     assert.equal(unreachable.code, 1);
   });
 
+  it('runs its connections with the statement and lock timeouts it is given (the chart\'s migration Job: none and 10 s)', async () => {
+    const timeouts = async (env: Record<string, string>): Promise<[string | undefined, string | undefined]> => {
+      const db = createDatabase(loadConfig({ DATABASE_URL: database.url, ...env }).database, pino({ level: 'silent' }));
+      try {
+        const { rows } = await sql<{ statement: string; lock: string }>`SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`.execute(db);
+        return [rows[0]?.statement, rows[0]?.lock];
+      } finally {
+        await db.destroy();
+      }
+    };
+    assert.deepEqual(await timeouts({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '10000' }), ['0', '10s']);
+    assert.deepEqual(await timeouts({}), ['30s', '0'], 'the consumer\'s defaults');
+  });
+
   it('steps down and up again, one migration at a time', async () => {
     const down = await runCli(['migrate', 'down'], env());
     assert.equal(down.code, 0, down.output);
     const afterDown = await status();
-    assert.equal(afterDown.migrations.filter((m) => m.executedAt === null).length, 1);
-    assert.notEqual(afterDown.current, expectedSchemaVersion);
+    assert.equal(afterDown.migrations.filter((m) => !m.executed).length, 1);
+    assert.equal(afterDown.compatible, false);
 
     for (let step = 0; step < afterDown.migrations.length; step += 1) {
       const { code, output } = await runCli(['migrate', 'down'], env());
       assert.equal(code, 0, output);
     }
     const empty = await status();
-    assert.equal(empty.current, null);
+    assert.ok(empty.migrations.every((m) => !m.executed));
     const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass('todo_event_logs') IS NOT NULL AS exists`.execute(database.db);
     assert.equal(rows[0]?.exists, false);
 
     const up = await runCli(['migrate', 'up'], env());
     assert.equal(up.code, 0, up.output);
-    assert.equal((await status()).migrations.filter((m) => m.executedAt !== null).length, 1);
+    assert.equal((await status()).migrations.filter((m) => m.executed).length, 1);
     const latest = await runCli(['migrate', 'latest'], env());
     assert.equal(latest.code, 0, latest.output);
-    assert.equal((await status()).current, expectedSchemaVersion);
+    assert.equal((await status()).compatible, true);
   });
 });
 

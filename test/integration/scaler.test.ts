@@ -18,10 +18,14 @@ interface Setup {
 describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CONTROL_PLANE_TIMEOUT_MS }, () => {
   const cluster = useTestCluster();
 
-  /** A namespace with the consumer Deployment, a topic, and one scaler for them; all removed after the test. */
-  async function setUp(t: TestContext, { partitions, replicas = 1, env = {} }: { partitions: number; replicas?: number; env?: Record<string, string> }): Promise<Setup> {
+  /** A namespace with the consumer Deployment, its Lease (unless `lease` is false), a topic, and one scaler for them; all removed after the test. */
+  async function setUp(
+    t: TestContext,
+    { partitions, replicas = 1, env = {}, lease = true }: { partitions: number; replicas?: number; env?: Record<string, string>; lease?: boolean },
+  ): Promise<Setup> {
     const namespace = await cluster().createNamespace();
     await cluster().createDeployment(namespace, DEPLOYMENT, replicas);
+    if (lease) await cluster().createLease(namespace, `${env['SCALER_DEPLOYMENT'] ?? DEPLOYMENT}-scaler`);
     const topics = new TestTopics();
     await topics.create(partitions);
     t.after(() => topics.close());
@@ -121,6 +125,19 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
     await waitFor('replicas to become 3 once it exists', () => cluster().replicas(namespace, 'not-yet-there'), (n) => n === 3, { timeoutMs: 15_000 });
     await waitFor('/readyz to recover', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 200);
     assert.equal(await scaler.metric('todo_history_scaler_retry_backoff_seconds'), 0);
+  });
+
+  it('waits, unready and naming it, while its Lease does not exist, and leads once the chart creates it', async (t) => {
+    const { namespace, scaler } = await setUp(t, { partitions: 2, lease: false });
+    const unready = await waitFor('/readyz to name the missing Lease', () => getProbe(scaler.port, '/readyz'), (p) => p.status === 503 && p.body.includes('does not exist'));
+    assert.match(unready.body, new RegExp(`Lease ${namespace}/${DEPLOYMENT}-scaler does not exist: the Helm chart creates it with the scaler`));
+    assert.ok((await scaler.metric('todo_history_scaler_errors_total', { operation: 'lease', kind: 'api_not_found' })) >= 1);
+    assert.equal(await cluster().lease(namespace, `${DEPLOYMENT}-scaler`), undefined, 'the scaler does not create it');
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 1, 'nor act without it');
+
+    await cluster().createLease(namespace, `${DEPLOYMENT}-scaler`);
+    await waitFor('the scaler to lead', () => cluster().lease(namespace, `${DEPLOYMENT}-scaler`), (lease) => lease?.holderIdentity === 'scaler-a');
+    await waitFor('replicas to become 2', () => cluster().replicas(namespace, DEPLOYMENT), (n) => n === 2);
   });
 
   it('exits 78 naming every bad setting, before connecting anywhere', async () => {

@@ -79,6 +79,14 @@ export class TestCluster {
     );
   }
 
+  /** A free Lease, as the chart creates it for the scaler (which never creates one). */
+  async createLease(namespace: string, name: string): Promise<void> {
+    await this.request(
+      { method: 'POST', path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: {} } },
+      201,
+    );
+  }
+
   async deployment(namespace: string, name: string): Promise<{ metadata: { labels: Record<string, string>; managedFields: ManagedFieldsEntry[] }; spec: { replicas: number; template: unknown } }> {
     return this.request({ path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}` }, 200);
   }

@@ -48,8 +48,9 @@ export async function createTestDatabase({ migrated = true, server = serverUrl()
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (migrated) {
-    const { error } = await migrate(db, 'latest');
-    if (error !== undefined) throw error;
+    const outcome = await migrate(db, 'latest');
+    if (outcome.kind !== 'ran') throw new Error(`migrate latest did not run: ${outcome.kind}`);
+    if (outcome.result.error !== undefined) throw outcome.result.error;
   }
   return {
     url,

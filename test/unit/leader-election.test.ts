@@ -16,7 +16,7 @@ function asWrite(step: LeaseStep): LeaseWrite {
   return step as LeaseWrite;
 }
 
-/** The resourceVersion a write is guarded by; only a create has none. */
+/** The resourceVersion a write is guarded by. */
 function guard(step: LeaseStep | undefined): string {
   assert.ok(step !== undefined && 'resourceVersion' in step, 'expected a guarded write');
   return step.resourceVersion;
@@ -28,21 +28,26 @@ function stored(step: LeaseWrite, resourceVersion: string): LeaseState {
   return { resourceVersion, holderIdentity, leaseDurationSeconds, acquireTime, leaseTransitions };
 }
 
-/** An election that has just become leader at `at`, holding resourceVersion "1". */
+/** An election that has just become leader at `at` of the free Lease the chart created, holding resourceVersion "1". */
 function leaderAt(at: number): LeaderElection {
   const election = new LeaderElection(settings, wall);
-  const step = asWrite(election.stepFor(undefined, at));
+  const step = asWrite(election.stepFor(lease('0', ''), at));
   election.written(step, stored(step, '1'), at);
   return election;
 }
 
 describe('LeaderElection', () => {
-  it('creates a missing Lease as its holder and leads until the renew deadline', () => {
+  it('reports a missing Lease instead of creating it: the chart creates and deletes it with the scaler', () => {
+    assert.deepEqual(new LeaderElection(settings, wall).stepFor(undefined, 1_000), { kind: 'missing' });
+  });
+
+  it('acquires the free Lease the chart created and leads until the renew deadline', () => {
     const election = new LeaderElection(settings, wall);
-    const step = election.stepFor(undefined, 1_000);
+    const step = election.stepFor(lease('0', ''), 1_000);
     assert.deepEqual(step, {
-      kind: 'create',
-      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 0 },
+      kind: 'acquire',
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 1 },
+      resourceVersion: '0',
     });
     assert.equal(election.isLeader(1_000), false, 'not before the write succeeded');
     election.written(asWrite(step), stored(asWrite(step), '1'), 1_000);
@@ -152,7 +157,7 @@ describe('LeaderElection', () => {
     const release = election.releaseStep();
     assert.deepEqual(release, {
       kind: 'release',
-      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 0 },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new Date(wallMs), renewTime: new Date(wallMs), leaseTransitions: 1 },
       resourceVersion: '1',
     });
     election.written(release, stored(release, '2'), 3_000);

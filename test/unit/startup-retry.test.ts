@@ -43,7 +43,7 @@ describe('StartupRetry', () => {
     const startup = new StartupRetry(retry, silent);
     let tries = 0;
     await assert.rejects(
-      startup.run([{ name: 'database', run: async () => { tries += 1; throw new SchemaVersionError(null); } }]),
+      startup.run([{ name: 'database', run: async () => { tries += 1; throw new SchemaVersionError({ compatible: false, reason: 'no migration has run', buildLevel: 1, schemaLevel: 0, pending: ['m'], ahead: [] }); } }]),
       SchemaVersionError,
     );
     assert.equal(tries, 1);

@@ -17,9 +17,19 @@
 {{- end }}
 {{- end }}
 
-{{/* The full name with a suffix; call with (dict "context" $ "suffix" "scaler"). */}}
+{{/*
+The full name with a suffix; call with (dict "context" $ "suffix" "scaler"). When the two do not fit in 63
+characters, the full name is shortened first, so that the suffix survives, and a hash of the whole full name
+follows it, so that two long release names that differ only in what was cut off do not collide.
+*/}}
 {{- define "todo-history.suffixedName" -}}
-{{- printf "%s-%s" (include "todo-history.fullname" .context) .suffix | trunc 63 | trimSuffix "-" }}
+{{- $fullname := include "todo-history.fullname" .context }}
+{{- if le (add (len $fullname) (len .suffix) 1) 63 }}
+{{- printf "%s-%s" $fullname .suffix }}
+{{- else }}
+{{- $base := $fullname | trunc (int (sub 56 (len .suffix))) | trimSuffix "-" }}
+{{- printf "%s-%s-%s" $base ($fullname | sha256sum | trunc 5) .suffix }}
+{{- end }}
 {{- end }}
 
 {{- define "todo-history.chart" -}}
@@ -41,9 +51,13 @@ app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- end }}
 
-{{/* Pod labels: the standard ones plus podLabels. */}}
+{{/*
+Pod template labels: the selector labels, managed-by and podLabels. Neither the chart version nor the app version:
+a label that changes with them would roll every pod at each chart release and break a GitOps diff.
+*/}}
 {{- define "todo-history.podLabels" -}}
-{{ include "todo-history.labels" . }}
+{{ include "todo-history.selectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- with .context.Values.podLabels }}
 {{ toYaml . }}
 {{- end }}
@@ -65,6 +79,29 @@ app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- else }}
 {{- .Values.replicaCount | int }}
 {{- end }}
+{{- end }}
+
+{{/*
+The consumer's spec.replicas, or nothing. Without the scaler: the replicas above. With it, the scaler owns them:
+a fixed value would reset its choice at every upgrade, and leaving the field out of a release that had it makes
+Helm's three-way merge delete it, which drops the Deployment to 1 replica. So the live value is rendered, read
+with lookup (the partition count when the live object has none). When lookup finds nothing (a first install,
+`helm template`, Argo CD), nothing is rendered and the scaler sets the count.
+*/}}
+{{- define "todo-history.renderedReplicas" -}}
+{{- if not .Values.scaler.enabled }}
+{{- include "todo-history.replicas" . }}
+{{- else }}
+{{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "todo-history.fullname" .) }}
+{{- if $live }}
+{{- dig "spec" "replicas" (include "todo-history.replicas" . | int) $live | int }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Non-empty when the migration hook runs: migration.enabled, true when absent (--reuse-values of an older release). */}}
+{{- define "todo-history.migrationEnabled" -}}
+{{- if dig "enabled" true (.Values.migration | default dict) }}true{{ end }}
 {{- end }}
 
 {{- define "todo-history.serviceAccountName" -}}
@@ -131,7 +168,6 @@ DATABASE_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.databaseCaDir" .)
 DATABASE_POOL_SIZE: {{ $database.poolSize | int | quote }}
 DATABASE_INSERT_CHUNK_ROWS: {{ $database.insertChunkRows | int | quote }}
 DATABASE_CONNECT_TIMEOUT_MS: {{ $database.connectTimeoutMs | int | quote }}
-DATABASE_STATEMENT_TIMEOUT_MS: {{ $database.statementTimeoutMs | int | quote }}
 {{- end }}
 
 {{/* Settings of the scaler and the consumer alike. */}}
@@ -142,9 +178,14 @@ HTTP_PORT: {{ .Values.http.port | int | quote }}
 LOG_LEVEL: {{ .Values.log.level | quote }}
 {{- end }}
 
-{{/* Non-secret settings of `migrate` (the hook Job) and the test pod: they only talk to the database. */}}
+{{/*
+Non-secret settings of `migrate` (the hook Job) and the test pod: they only talk to the database, with timeouts
+of their own. A migration that adopts a big table runs far longer than any statement of the consumer.
+*/}}
 {{- define "todo-history.migrationSettings" -}}
 {{ include "todo-history.databaseSettings" . }}
+DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.migration.statementTimeoutMs | default 0 | int | quote }}
+DATABASE_LOCK_TIMEOUT_MS: {{ dig "lockTimeoutMs" 10000 .Values.migration | int | quote }}
 LOG_LEVEL: {{ .Values.log.level | quote }}
 {{- end }}
 
@@ -159,6 +200,8 @@ KAFKA_HEARTBEAT_INTERVAL_MS: {{ .Values.kafka.heartbeatIntervalMs | int | quote 
 KAFKA_MAX_BYTES_PER_PARTITION: {{ .Values.kafka.maxBytesPerPartition | int | quote }}
 KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: {{ .Values.kafka.partitionsConsumedConcurrently | int | quote }}
 {{ include "todo-history.databaseSettings" . }}
+DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | int | quote }}
+DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | default 0 | int | quote }}
 {{ include "todo-history.processSettings" . }}
 SHUTDOWN_GRACE_MS: {{ .Values.shutdown.graceMs | int | quote }}
 LIVENESS_STALL_TIMEOUT_MS: {{ .Values.health.stallTimeoutMs | int | quote }}
@@ -179,6 +222,25 @@ SCALER_LEASE_DURATION_MS: {{ $scaler.leaderElection.leaseDurationMs | int | quot
 SCALER_RENEW_DEADLINE_MS: {{ $scaler.leaderElection.renewDeadlineMs | int | quote }}
 SCALER_RETRY_PERIOD_MS: {{ $scaler.leaderElection.retryPeriodMs | int | quote }}
 {{ include "todo-history.processSettings" . }}
+{{- end }}
+
+{{/*
+checksum/secret of a pod that reads the Secret the chart creates: the hash of the keys it reads, so that new
+credentials (helm upgrade --set auth.databasePassword=…) roll exactly the pods that use them. Nothing for an
+existingSecret: the chart does not know its content. Call with the pod dict of _pod.tpl.
+*/}}
+{{- define "todo-history.secretChecksum" -}}
+{{- if not .context.Values.auth.existingSecret }}
+{{- $keys := include "todo-history.secretKeysByEnv" . | fromYaml }}
+{{- if $keys }}
+{{- $data := include "todo-history.secretData" (dict "context" .context "kafka" true) | fromYaml }}
+{{- $read := dict }}
+{{- range $env, $key := $keys }}
+{{- $_ := set $read $key (get $data $key) }}
+{{- end }}
+{{- toJson $read | sha256sum }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Data of a Secret the chart creates; call with (dict "context" $ "kafka" true) to include the SASL password. */}}

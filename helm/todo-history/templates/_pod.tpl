@@ -4,6 +4,7 @@ Pieces of the chart's pod specs. The ones that take a dict read:
   database    whether the pod talks to PostgreSQL
   kafka       whether the pod talks to Kafka
   secretName  the Secret holding the credentials
+  workload    the values of the workload's own settings (extraEnv, extraVolumes, …): .Values, .Values.scaler or .Values.migration
 */}}
 
 {{/* Secret settings as "ENV: secret key" lines. */}}
@@ -38,9 +39,17 @@ KAFKA_SASL_PASSWORD: {{ $values.auth.secretKeys.kafkaSaslPassword }}
 {{- end }}
 {{- end }}
 
+{{/*
+The credentials volume, only with keys to project: a Secret volume without items projects every key of the
+Secret, so a pod that needs none of them (the scaler without SASL) would get them all.
+*/}}
+{{- define "todo-history.mountsCredentials" -}}
+{{- if and .context.Values.auth.mountAsFiles (include "todo-history.secretKeysByEnv" . | trim) }}true{{ end }}
+{{- end }}
+
 {{- define "todo-history.volumes" -}}
 {{- $values := .context.Values -}}
-{{- if $values.auth.mountAsFiles }}
+{{- if include "todo-history.mountsCredentials" . }}
 - name: credentials
   secret:
     secretName: {{ .secretName }}
@@ -69,11 +78,15 @@ KAFKA_SASL_PASSWORD: {{ $values.auth.secretKeys.kafkaSaslPassword }}
       - key: {{ $values.database.sslCaSecret.key }}
         path: {{ $values.database.sslCaSecret.key }}
 {{- end }}
+{{- range $name, $volume := .workload.extraVolumes }}
+- name: {{ $name }}
+  {{- toYaml $volume | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{- define "todo-history.volumeMounts" -}}
 {{- $values := .context.Values -}}
-{{- if $values.auth.mountAsFiles }}
+{{- if include "todo-history.mountsCredentials" . }}
 - name: credentials
   mountPath: {{ include "todo-history.credentialsDir" .context }}
   readOnly: true
@@ -88,42 +101,78 @@ KAFKA_SASL_PASSWORD: {{ $values.auth.secretKeys.kafkaSaslPassword }}
   mountPath: {{ include "todo-history.databaseCaDir" .context }}
   readOnly: true
 {{- end }}
+{{- range $name, $mount := .workload.extraVolumeMounts }}
+- name: {{ $name }}
+  {{- toYaml $mount | nindent 2 }}
+{{- end }}
 {{- end }}
 
-{{/* The image's numeric non-root user; fsGroup lets it read Secret files mounted 0440. */}}
+{{/* extraEnv: NAME → a value, or an EnvVar source such as {valueFrom: {fieldRef: …}}. */}}
+{{- define "todo-history.extraEnv" -}}
+{{- range $name, $value := .workload.extraEnv }}
+- name: {{ $name }}
+{{- if kindIs "map" $value }}
+  {{- toYaml $value | nindent 2 }}
+{{- else }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* extraEnvFrom: name → EnvFromSource ({configMapRef: …} or {secretRef: …}), after the chart's own. */}}
+{{- define "todo-history.extraEnvFrom" -}}
+{{- range $name, $source := .workload.extraEnvFrom }}
+- {{ toYaml $source | indent 2 | trim }}
+{{- end }}
+{{- end }}
+
+{{/*
+podSecurityContext and containerSecurityContext of values (see values.yaml for OpenShift). Values without the key
+(`helm upgrade --reuse-values` of a release made by an older chart) get the strict defaults, never none.
+*/}}
 {{- define "todo-history.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
+{{- $context := ternary .Values.podSecurityContext (dict "runAsNonRoot" true "runAsUser" 65532 "runAsGroup" 65532 "fsGroup" 65532 "seccompProfile" (dict "type" "RuntimeDefault")) (hasKey .Values "podSecurityContext") }}
+{{- with $context }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{- define "todo-history.containerSecurityContext" -}}
-runAsNonRoot: true
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-capabilities:
-  drop:
-    - ALL
+{{- $context := ternary .Values.containerSecurityContext (dict "runAsNonRoot" true "allowPrivilegeEscalation" false "readOnlyRootFilesystem" true "capabilities" (dict "drop" (list "ALL"))) (hasKey .Values "containerSecurityContext") }}
+{{- with $context }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
-{{/* nodeSelector, tolerations, priority and pull secret, shared by every pod of the chart. */}}
+{{/*
+Pull secret, nodeSelector, tolerations and affinity of a pod; call with (dict "context" $ "workload" <its values>).
+nodeSelector and tolerations are the chart-wide ones merged with the workload's own (migration.nodeSelector, …;
+the workload's win); affinity is the workload's own. For the consumer, the workload is .Values itself.
+*/}}
 {{- define "todo-history.podPlacement" -}}
-{{- with .Values.image.pullSecretName }}
+{{- $values := .context.Values -}}
+{{- $workload := .workload -}}
+{{- with $values.image.pullSecretName }}
 imagePullSecrets:
   - name: {{ . }}
 {{- end }}
-{{- with .Values.nodeSelector }}
+{{- $nodeSelector := merge (deepCopy ($workload.nodeSelector | default dict)) ($values.nodeSelector | default dict) }}
+{{- with $nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.tolerations }}
+{{- $tolerations := merge (deepCopy ($workload.tolerations | default dict)) ($values.tolerations | default dict) }}
+{{- with $tolerations }}
 tolerations:
   {{- range $name, $toleration := . }}
   - {{ toYaml $toleration | indent 4 | trim }}
   {{- end }}
+{{- end }}
+{{- with $workload.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
