@@ -59,7 +59,7 @@ function startupOutageSuite(service: 'database' | 'kafka', reachableOnlyThrough:
     after(async () => {
       consumer.child.kill('SIGKILL');
       await consumer.exited;
-      await proxy.cut();
+      await proxy.close();
       await topics.close();
       await database.drop();
     });

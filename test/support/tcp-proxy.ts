@@ -30,6 +30,19 @@ export class TcpProxy {
     if (server !== undefined) await new Promise((resolve) => server.close(resolve));
   }
 
+  /**
+   * Stops for good: closes every open connection (without a reset) and stops listening. For the end of
+   * a test, after its clients are gone: resetting sockets that are closing already can leave Node
+   * spinning at exit, waiting for handles that never finish closing.
+   */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+  }
+
   /** Resets every open connection; new ones are accepted and then left without an answer. */
   stall(): void {
     this.stalled = true;
