@@ -12,9 +12,11 @@ const MINBASE_IMAGE = `localhost/todo-history-stand-in/debian-minbase:${DEBIAN_S
 /** Stands in for node:20-bookworm-slim: node and npm in /usr/local/bin. */
 export const NODE_STAND_IN = `localhost/todo-history-stand-in/node:${STAND_IN_NODE_VERSION}-${DEBIAN_SUITE}`;
 /** Stands in for gcr.io/distroless/nodejs20-debian12:nonroot: node at /nodejs/bin/node, user 65532. */
-export const DISTROLESS_STAND_IN = `localhost/todo-history-stand-in/distroless-nodejs:${STAND_IN_NODE_VERSION}`;
+export const DISTROLESS_STAND_IN = `localhost/todo-history-stand-in/distroless-nodejs:${STAND_IN_NODE_VERSION}-scratch`;
 /** The machine's CA bundle: outbound HTTPS passes a TLS-intercepting proxy, whose CA npm ci must trust. */
 const MACHINE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** What Node's official Linux binary links against (ldd), besides the loader. */
+const NODE_LIBRARIES = ['libc.so.6', 'libm.so.6', 'libdl.so.2', 'libpthread.so.0', 'libstdc++.so.6', 'libgcc_s.so.1'];
 const DEBIAN_SOURCES = '/etc/apt/sources.list.d/debian.sources';
 const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const DEBOOTSTRAP_TIMEOUT_MS = 15 * 60_000;
@@ -60,10 +62,18 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 CMD ["node"]
 `);
-  await fs.writeFile(path.join(context, 'Distroless.Containerfile'), `FROM ${MINBASE_IMAGE}
-COPY node /nodejs/bin/node
+  // Like distroless: no shell, no package manager; only node, the libraries it links, CAs and the nonroot user.
+  await fs.writeFile(path.join(context, 'Distroless.Containerfile'), `FROM ${MINBASE_IMAGE} AS libraries
+RUN mkdir -p /out/lib/x86_64-linux-gnu /out/lib64 /out/etc/ssl/certs /out/tmp /out/home/nonroot \\
+ && for library in ${NODE_LIBRARIES.join(' ')}; do cp -L /lib/x86_64-linux-gnu/$library /out/lib/x86_64-linux-gnu/; done \\
+ && cp -L /lib64/ld-linux-x86-64.so.2 /out/lib64/ \\
+ && echo 'root:x:0:0:root:/root:/sbin/nologin' > /out/etc/passwd && echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> /out/etc/passwd \\
+ && echo 'root:x:0:' > /out/etc/group && echo 'nonroot:x:65532:' >> /out/etc/group \\
+ && chmod 1777 /out/tmp && chown 65532:65532 /out/home/nonroot
+FROM scratch
+COPY --from=libraries /out/ /
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-RUN echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> /etc/passwd && echo 'nonroot:x:65532:' >> /etc/group && mkdir -m 700 /home/nonroot && chown 65532:65532 /home/nonroot
+COPY node /nodejs/bin/node
 USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node"]
 `);
