@@ -1,0 +1,58 @@
+import fs from 'node:fs/promises';
+import { runCommand } from '../system/run-command.js';
+import { NODE_IP, NODE_PREFIX_LENGTH, SERVICE_SUBNET } from './cluster-network.js';
+
+export interface NetworkNamespace {
+  readonly name: string;
+  /** The bind mount that `nsenter --net=` takes. */
+  readonly path: string;
+  delete(): Promise<void>;
+}
+
+const NODE_LINK = 'node0';
+const NODE_LINK_PEER = 'node0-peer';
+
+function namespacePath(name: string): string {
+  return `/run/netns/${name}`;
+}
+
+async function ip(...args: string[]): Promise<void> {
+  await runCommand('ip', args);
+}
+
+/**
+ * A network namespace with no link to the host: loopback, plus a veth pair whose two ends both stay
+ * inside (this kernel has no dummy links, and the kubelet refuses a loopback node IP) carrying the node
+ * IP. The default route is `unreachable`, so nothing started inside can reach another machine; the
+ * service range is routed to the node link so that kube-proxy's rules see local clients' packets.
+ */
+export async function createNetworkNamespace(name: string): Promise<NetworkNamespace> {
+  await deleteNetworkNamespace(name);
+  await ip('netns', 'add', name);
+  try {
+    await ip('-n', name, 'link', 'set', 'lo', 'up');
+    await ip('-n', name, 'link', 'add', NODE_LINK, 'type', 'veth', 'peer', 'name', NODE_LINK_PEER);
+    await ip('-n', name, 'addr', 'add', `${NODE_IP}/${NODE_PREFIX_LENGTH}`, 'dev', NODE_LINK);
+    await ip('-n', name, 'link', 'set', NODE_LINK, 'up');
+    await ip('-n', name, 'link', 'set', NODE_LINK_PEER, 'up');
+    await ip('-n', name, 'route', 'add', 'unreachable', 'default');
+    await ip('-n', name, '-6', 'route', 'add', 'unreachable', 'default');
+    await ip('-n', name, 'route', 'add', SERVICE_SUBNET, 'dev', NODE_LINK);
+    // Pods reach Services through the node, which routes them back onto the pod bridge.
+    await runCommand('ip', ['netns', 'exec', name, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  } catch (error) {
+    await deleteNetworkNamespace(name);
+    throw error;
+  }
+  return { name, path: namespacePath(name), delete: () => deleteNetworkNamespace(name) };
+}
+
+async function deleteNetworkNamespace(name: string): Promise<void> {
+  const exists = await fs.access(namespacePath(name)).then(() => true, () => false);
+  if (exists) await ip('netns', 'delete', name);
+}
+
+/** The route table of the namespace, for asserting that nothing leads out of it. */
+export async function namespaceRoutes(name: string): Promise<string> {
+  return (await runCommand('ip', ['-n', name, 'route', 'show', 'table', 'all'])).stdout;
+}
