@@ -12,8 +12,10 @@ export interface NetworkNamespace {
 const NODE_LINK = 'node0';
 const NODE_LINK_PEER = 'node0-peer';
 
+const NAMESPACES_DIR = '/run/netns';
+
 function namespacePath(name: string): string {
-  return `/run/netns/${name}`;
+  return `${NAMESPACES_DIR}/${name}`;
 }
 
 async function ip(...args: string[]): Promise<void> {
@@ -27,6 +29,7 @@ async function ip(...args: string[]): Promise<void> {
  * service range is routed to the node link so that kube-proxy's rules see local clients' packets.
  */
 export async function createNetworkNamespace(name: string): Promise<NetworkNamespace> {
+  const namespacesDirExisted = await fs.access(NAMESPACES_DIR).then(() => true, () => false);
   await deleteNetworkNamespace(name);
   await ip('netns', 'add', name);
   try {
@@ -44,7 +47,12 @@ export async function createNetworkNamespace(name: string): Promise<NetworkNames
     await deleteNetworkNamespace(name);
     throw error;
   }
-  return { name, path: namespacePath(name), delete: () => deleteNetworkNamespace(name) };
+  const remove = async (): Promise<void> => {
+    await deleteNetworkNamespace(name);
+    // `ip netns add` made the directory; rmdir leaves it when another namespace is in it.
+    if (!namespacesDirExisted) await fs.rmdir(NAMESPACES_DIR).catch(() => undefined);
+  };
+  return { name, path: namespacePath(name), delete: remove };
 }
 
 async function deleteNetworkNamespace(name: string): Promise<void> {
