@@ -26,11 +26,11 @@ async function missingPackages(): Promise<string[]> {
   return checks.flat();
 }
 
-/** Package names that `apt-get install -s` says it would install or upgrade, parsed from its `Inst NAME ...` lines. */
-export function simulatedInstalls(simulationOutput: string): string[] {
+/** Of the packages `apt-get install -s` would install or upgrade (its `Inst NAME ...` lines), the PostgreSQL ones. */
+export function protectedPackageChanges(simulationOutput: string): string[] {
   return simulationOutput.split('\n').flatMap((line) => {
-    const match = /^Inst (\S+)/.exec(line);
-    return match?.[1] === undefined ? [] : [match[1]];
+    const name = /^Inst (\S+)/.exec(line)?.[1];
+    return name !== undefined && PROTECTED_PACKAGE.test(name) ? [name] : [];
   });
 }
 
@@ -39,7 +39,7 @@ async function install(packages: readonly string[]): Promise<void> {
   const apt = (args: readonly string[]): Promise<{ stdout: string }> => runCommand('apt-get', args, { env, timeoutMs: APT_TIMEOUT_MS });
   await apt(['update']);
   const simulation = await apt(['install', '-s', '--no-install-recommends', ...packages]);
-  const protectedChanges = simulatedInstalls(simulation.stdout).filter((name) => PROTECTED_PACKAGE.test(name));
+  const protectedChanges = protectedPackageChanges(simulation.stdout);
   if (protectedChanges.length > 0) {
     throw new Error(
       `Refusing to install ${packages.join(' ')}: apt would also upgrade ${protectedChanges.join(' ')}, which breaks PostgreSQL servers that are running. Install them by hand when no test is running.`,

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { runCommand } from '../system/run-command.js';
+import { runCommand, runCommandForResult } from '../system/run-command.js';
 import { NODE_IP, NODE_PREFIX_LENGTH, SERVICE_SUBNET } from './cluster-network.js';
 
 export interface NetworkNamespace {
@@ -49,8 +49,11 @@ export async function createNetworkNamespace(name: string): Promise<NetworkNames
   }
   const remove = async (): Promise<void> => {
     await deleteNetworkNamespace(name);
-    // `ip netns add` made the directory; rmdir leaves it when another namespace is in it.
-    if (!namespacesDirExisted) await fs.rmdir(NAMESPACES_DIR).catch(() => undefined);
+    // `ip netns add` made the directory, as a bind mount of itself; left alone while another namespace is in it.
+    if (!namespacesDirExisted && (await fs.readdir(NAMESPACES_DIR)).length === 0) {
+      await runCommandForResult('umount', [NAMESPACES_DIR]);
+      await fs.rmdir(NAMESPACES_DIR);
+    }
   };
   return { name, path: namespacePath(name), delete: remove };
 }
