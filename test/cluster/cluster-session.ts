@@ -22,7 +22,7 @@ const log = (line: string): void => {
 };
 
 const started = Date.now();
-const [services, cluster] = await Promise.all([
+const [servicesStart, clusterStart] = await Promise.allSettled([
   startLocalServices({
     env: {},
     kafka: { advertisedHost: NODE_IP },
@@ -30,6 +30,14 @@ const [services, cluster] = await Promise.all([
   }),
   ensureClusterBinaries().then((binaries) => startLocalCluster({ binaries, pauseImage, imageArchives: [pauseArchive, imageArchive] })),
 ]);
+if (servicesStart.status === 'rejected' || clusterStart.status === 'rejected') {
+  // Whichever did start is stopped properly, so that the host state the kubelet changed is put back.
+  await Promise.allSettled([servicesStart, clusterStart].map((start) => (start.status === 'fulfilled' ? start.value.stop() : undefined)));
+  for (const start of [servicesStart, clusterStart]) if (start.status === 'rejected') process.stderr.write(`test:cluster: ${describeError(start.reason)}\n`);
+  process.exit(1);
+}
+const services = servicesStart.value;
+const cluster = clusterStart.value;
 log(`cluster, Kafka and PostgreSQL up in ${((Date.now() - started) / 1000).toFixed(0)} s; cluster processes use ${((await cluster.memoryBytes()) / 2 ** 20).toFixed(0)} MiB`);
 
 const podDatabaseUrl = new URL(services.databaseUrl);

@@ -51,7 +51,7 @@ const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESP
     await saveImage(pauseImage, pauseArchive);
     await saveImage(image.reference, imageArchive);
     const session = fileURLToPath(new URL('cluster-session.js', import.meta.url));
-    const args = ['--net=' + namespace.path, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, pauseArchive, imageArchive, ...process.argv.slice(2)];
+    const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, pauseArchive, imageArchive, ...process.argv.slice(2)];
     return await new Promise<number>((resolve) => {
       const child = spawn('nsenter', args, { stdio: 'inherit' });
       child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ManagedProcess } from '../tools/managed-process.js';
-import { POD_SUBNET, SERVICE_SUBNET } from './cluster-network.js';
+import { SERVICE_SUBNET } from './cluster-network.js';
 import type { ClusterPki } from './pki.js';
 
 export function startKubeControllerManager(binary: string, workDir: string, kubeconfig: string, pki: ClusterPki): ManagedProcess {
@@ -14,7 +14,6 @@ export function startKubeControllerManager(binary: string, workDir: string, kube
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${pki.serviceAccountPrivateKey}`,
     `--root-ca-file=${pki.caCertificate}`,
-    `--cluster-cidr=${POD_SUBNET}`,
     `--service-cluster-ip-range=${SERVICE_SUBNET}`,
     '--profiling=false',
   ], path.join(workDir, 'kube-controller-manager.log'));

@@ -43,7 +43,6 @@ function renderConfig(settings: KubeletSettings, resolvConf: string): string {
     resolvConf,
     podLogsDir: path.join(settings.directory, 'pod-logs'),
     serializeImagePulls: false,
-    staticPodPath: '',
   };
   return JSON.stringify(config, null, 2);
 }

@@ -21,7 +21,7 @@ import { startKubeScheduler } from './kube-scheduler.js';
 import { writeUserKubeconfig } from './kubeconfig-files.js';
 import { runKubectl } from './kubectl.js';
 import { startKubelet } from './kubelet.js';
-import { createClusterPki } from './pki.js';
+import { createClusterPki, type ClusterUser } from './pki.js';
 
 export interface LocalCluster {
   readonly apiserverUrl: string;
@@ -119,7 +119,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const pki = await createClusterPki(path.join(workDir, 'pki'));
     const kubeconfigs = path.join(workDir, 'kubeconfigs');
     await fsp.mkdir(kubeconfigs);
-    const kubeconfigOf = (user: Parameters<typeof writeUserKubeconfig>[3]): Promise<string> => writeUserKubeconfig(kubeconfigs, APISERVER_URL, pki, user);
+    const kubeconfigOf = (user: ClusterUser): Promise<string> => writeUserKubeconfig(kubeconfigs, APISERVER_URL, pki, user);
     const adminKubeconfig = await kubeconfigOf('admin');
     const kubectl = async (args: readonly string[]): Promise<string> => (await runKubectl(binaries.kubectl, adminKubeconfig, args)).stdout;
 
