@@ -10,6 +10,7 @@ import { buildApplicationImage } from '../../deploy/local/image/application-imag
 import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
 import { saveImage } from '../../deploy/local/image/podman.js';
 import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
+import { findOrInstallPostgresBinaries } from '../../deploy/local/services/postgres-binaries.js';
 import { resolveCacheDir } from '../../deploy/local/system/cache-dir.js';
 import { withFileLock } from '../../deploy/local/system/file-lock.js';
 
@@ -36,6 +37,8 @@ await ensureClusterPackages();
 let phase = Date.now();
 await ensureClusterBinaries();
 await ensureKafkaJars();
+// Inside the namespace apt could not reach its mirror.
+await findOrInstallPostgresBinaries();
 log(`binaries ready in ${seconds(phase)}`);
 phase = Date.now();
 const pauseImage = await ensurePauseImage();

@@ -62,8 +62,3 @@ async function deleteNetworkNamespace(name: string): Promise<void> {
   const exists = await fs.access(namespacePath(name)).then(() => true, () => false);
   if (exists) await ip('netns', 'delete', name);
 }
-
-/** The route table of the namespace, for asserting that nothing leads out of it. */
-export async function namespaceRoutes(name: string): Promise<string> {
-  return (await runCommand('ip', ['-n', name, 'route', 'show', 'table', 'all'])).stdout;
-}
