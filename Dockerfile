@@ -1,7 +1,11 @@
-# syntax=docker/dockerfile:1
 # One image for every command: `consume` (the default), `migrate …` and `scaler`.
+# No `# syntax=` line: with it BuildKit fetches its frontend from Docker Hub, which offline builds cannot reach.
 
-FROM node:20-bookworm-slim AS build
+# The base images, overridable for builds that cannot pull them (the cluster tests pass stand-ins).
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
@@ -11,12 +15,12 @@ COPY migrations ./migrations
 # tsconfig also includes test/, which is not copied: only dist/src and dist/migrations are built.
 RUN npm run build
 
-FROM node:20-bookworm-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
-FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 # An explicit old-space cap: without one V8 sizes the heap from the host's memory and lets a busy

@@ -47,6 +47,15 @@ describe('Dockerfile', () => {
     assert.equal(runs(runtime).length, 0, 'the runtime image (distroless) has no shell to RUN with');
   });
 
+  it('takes its base images from build arguments that default to the public images, without a syntax directive', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    // BuildKit fetches the frontend a `# syntax=` line names from Docker Hub, so offline builds would fail.
+    assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
+    const external = stages.filter((stage) => !stages.some((other) => other.name === stage.base));
+    assert.deepEqual(external.map((stage) => stage.baseAsWritten), ['${NODE_IMAGE}', '${NODE_IMAGE}', '${RUNTIME_IMAGE}']);
+    assert.deepEqual(external.map((stage) => stage.base), ['node:20-bookworm-slim', 'node:20-bookworm-slim', 'gcr.io/distroless/nodejs20-debian12:nonroot']);
+  });
+
   it('runs the CLI with node as PID 1, consume by default, and keeps no secret in the image', () => {
     const entrypoint = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
     assert.match(entrypoint[0] ?? '', /(^|\/)node$/);

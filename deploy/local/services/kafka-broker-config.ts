@@ -7,18 +7,21 @@ export interface KafkaServerSettings {
   readonly brokerPort: number;
   readonly controllerPort: number;
   readonly dataDir: string;
+  /** Host clients are told to connect to; anything but loopback makes the broker listen on every address. */
+  readonly advertisedHost: string;
   /** Extra or overriding server.properties entries. */
   readonly overrides: Readonly<Record<string, string>>;
 }
 
 /** server.properties for a single combined broker+controller in KRaft mode, sized for tests. */
-export function renderServerProperties({ brokerPort, controllerPort, dataDir, overrides }: KafkaServerSettings): string {
+export function renderServerProperties({ brokerPort, controllerPort, dataDir, advertisedHost, overrides }: KafkaServerSettings): string {
+  const listenHost = advertisedHost === LOOPBACK_HOST ? LOOPBACK_HOST : '0.0.0.0';
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(KAFKA_NODE_ID),
     'controller.quorum.voters': `${KAFKA_NODE_ID}@${LOOPBACK_HOST}:${controllerPort}`,
-    listeners: `PLAINTEXT://${LOOPBACK_HOST}:${brokerPort},CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${LOOPBACK_HOST}:${brokerPort}`,
+    listeners: `PLAINTEXT://${listenHost}:${brokerPort},CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${advertisedHost}:${brokerPort}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',

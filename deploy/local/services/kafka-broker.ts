@@ -29,10 +29,15 @@ export interface KafkaBrokerOptions {
   readonly serverProperties?: Readonly<Record<string, string>>;
   /** Start the JVM from a cached class-data-sharing archive (HotSpot only). Default true. */
   readonly classDataSharing?: boolean;
+  /**
+   * Address clients are given, default 127.0.0.1. Any other makes the broker listen on every address,
+   * so use one only in a network namespace of its own (the cluster tests give their node IP).
+   */
+  readonly advertisedHost?: string;
 }
 
 export interface KafkaBrokerHandle {
-  /** Bootstrap address for clients: "127.0.0.1:PORT". */
+  /** Bootstrap address for clients: "127.0.0.1:PORT" (or the advertised host). */
   readonly brokers: string;
   readonly port: number;
   readonly controllerPort: number;
@@ -80,6 +85,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     maxHeap: options.maxHeap ?? DEFAULT_MAX_HEAP,
     startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    advertisedHost: options.advertisedHost ?? LOOPBACK_HOST,
   });
   try {
     await broker.prepare(options.serverProperties ?? {});
@@ -103,6 +109,7 @@ interface LocalKafkaBrokerSettings {
   readonly maxHeap: string;
   readonly startupTimeoutMs: number;
   readonly stopTimeoutMs: number;
+  readonly advertisedHost: string;
 }
 
 class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
@@ -113,7 +120,7 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
 
   constructor(private readonly settings: LocalKafkaBrokerSettings) {
     super(settings.workDir);
-    this.brokers = `${LOOPBACK_HOST}:${settings.brokerPort}`;
+    this.brokers = `${settings.advertisedHost}:${settings.brokerPort}`;
     this.logFile = join(settings.workDir, 'kafka.log');
     this.serverPropertiesFile = join(settings.workDir, 'server.properties');
     this.log4jConfigFile = join(settings.workDir, 'log4j2.properties');
@@ -138,7 +145,13 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
     await mkdir(dataDir);
     await writeFile(
       this.serverPropertiesFile,
-      renderServerProperties({ brokerPort: this.settings.brokerPort, controllerPort: this.settings.controllerPort, dataDir, overrides: serverPropertyOverrides }),
+      renderServerProperties({
+        brokerPort: this.settings.brokerPort,
+        controllerPort: this.settings.controllerPort,
+        dataDir,
+        advertisedHost: this.settings.advertisedHost,
+        overrides: serverPropertyOverrides,
+      }),
     );
     await writeFile(this.log4jConfigFile, renderLog4jConfig());
     const storageTool = ['kafka.tools.StorageTool', 'format', '--cluster-id', this.settings.clusterId, '--config', this.serverPropertiesFile];

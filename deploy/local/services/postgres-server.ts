@@ -21,6 +21,11 @@ export interface PostgresServerOptions {
   readonly fsync?: boolean;
   /** Extra or overriding postgresql.conf settings. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * CIDRs, besides loopback, allowed to log in with a password (pg_hba.conf); e.g. a test cluster's pods.
+   * Only useful with a `listen_addresses` setting that they can reach.
+   */
+  readonly passwordClients?: readonly string[];
   /** Default 60 s. */
   readonly startupTimeoutMs?: number;
   /** How long stop() waits for the fast shutdown before SIGKILL. Default 60 s. */
@@ -73,7 +78,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
   });
   try {
-    await server.initialize(options.fsync ?? true, options.settings ?? {});
+    await server.initialize(options.fsync ?? true, options.settings ?? {}, options.passwordClients ?? []);
     await server.start();
     await ensureDatabase(server.adminUrl, server.database);
     return server;
@@ -119,7 +124,7 @@ class LocalPostgresServer extends LocalService implements PostgresServerHandle {
   }
 
   /** initdb with a password-protected superuser, then our settings appended to postgresql.conf. */
-  async initialize(fsync: boolean, overrides: Readonly<Record<string, string>>): Promise<void> {
+  async initialize(fsync: boolean, overrides: Readonly<Record<string, string>>, passwordClients: readonly string[]): Promise<void> {
     await mkdir(this.socketDir);
     const passwordFile = join(this.settings.workDir, 'superuser-password');
     await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`, { mode: 0o600 });
@@ -149,6 +154,9 @@ class LocalPostgresServer extends LocalService implements PostgresServerHandle {
       join(this.dataDir, 'postgresql.conf'),
       renderPostgresSettings({ port: this.settings.port, socketDir: this.socketDir, fsync, overrides }),
     );
+    if (passwordClients.length > 0) {
+      await appendFile(join(this.dataDir, 'pg_hba.conf'), passwordClients.map((cidr) => `host all all ${cidr} scram-sha-256\n`).join(''));
+    }
   }
 
   async start(): Promise<void> {

@@ -4,6 +4,8 @@ import { resolveCacheDir } from '../system/cache-dir.js';
 import { withFileLock } from '../system/file-lock.js';
 import { buildGoBinary, type GoBuildRecipe } from './go-module-build.js';
 import {
+  COREDNS_VERSION,
+  CRICTL_VERSION,
   ETCD_VERSION,
   HELM_KUBERNETES_MINOR,
   HELM_VERSION,
@@ -16,9 +18,29 @@ import {
 export { ensureKubernetesSchemas } from './kubernetes-schemas.js';
 export { ensureSkaffoldSchema } from './skaffold-schema.js';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'kube-apiserver';
+/** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
+export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
+
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
+
+function kubernetesRecipe(command: KubernetesCommand): GoBuildRecipe {
+  return {
+    module: 'k8s.io/kubernetes',
+    version: KUBERNETES_VERSION,
+    mainPackage: `k8s.io/kubernetes/cmd/${command}`,
+    localReplacementVersion: KUBERNETES_STAGING_VERSION,
+    ldflags: [
+      '-s',
+      '-w',
+      `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+      '-X k8s.io/component-base/version.gitMajor=1',
+      `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_MINOR}`,
+      '-X k8s.io/component-base/version.gitTreeState=clean',
+    ],
+  };
+}
 
 export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
   helm: {
@@ -57,20 +79,24 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     localReplacementVersion: ETCD_VERSION,
     ldflags: ['-s', '-w'],
   },
-  'kube-apiserver': {
-    module: 'k8s.io/kubernetes',
-    version: KUBERNETES_VERSION,
-    mainPackage: 'k8s.io/kubernetes/cmd/kube-apiserver',
-    localReplacementVersion: KUBERNETES_STAGING_VERSION,
-    ldflags: [
-      '-s',
-      '-w',
-      `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
-      '-X k8s.io/component-base/version.gitMajor=1',
-      `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_MINOR}`,
-      '-X k8s.io/component-base/version.gitTreeState=clean',
-    ],
+  crictl: {
+    module: 'sigs.k8s.io/cri-tools',
+    version: CRICTL_VERSION,
+    mainPackage: 'sigs.k8s.io/cri-tools/cmd/crictl',
+    ldflags: ['-s', '-w', `-X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}`],
   },
+  coredns: {
+    module: 'github.com/coredns/coredns',
+    version: COREDNS_VERSION,
+    mainPackage: 'github.com/coredns/coredns',
+    ldflags: ['-s', '-w'],
+  },
+  'kube-apiserver': kubernetesRecipe('kube-apiserver'),
+  'kube-controller-manager': kubernetesRecipe('kube-controller-manager'),
+  'kube-scheduler': kubernetesRecipe('kube-scheduler'),
+  kubelet: kubernetesRecipe('kubelet'),
+  'kube-proxy': kubernetesRecipe('kube-proxy'),
+  kubectl: kubernetesRecipe('kubectl'),
 };
 
 async function isExecutable(file: string): Promise<boolean> {

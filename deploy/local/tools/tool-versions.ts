@@ -3,6 +3,8 @@ export const HELM_VERSION = 'v3.22.0';
 export const KUBECONFORM_VERSION = 'v0.8.0';
 export const SKAFFOLD_VERSION = 'v2.24.0';
 export const ETCD_VERSION = 'v3.7.3';
+export const CRICTL_VERSION = 'v1.37.0';
+export const COREDNS_VERSION = 'v1.15.0';
 export const KUBERNETES_VERSION = 'v1.37.2';
 /** The k8s.io staging modules (k8s.io/api, k8s.io/apiserver, ...) are published as v0.<minor>.<patch>. */
 export const KUBERNETES_STAGING_VERSION = 'v0.37.2';

@@ -10,8 +10,16 @@ export interface Instruction {
 
 export interface Stage {
   name: string;
+  /** The base image with global ARG defaults substituted: what a build without --build-arg uses. */
   base: string;
+  /** The base image as written, e.g. `${RUNTIME_IMAGE}`. */
+  baseAsWritten: string;
   instructions: Instruction[];
+}
+
+/** `${NAME}` and `$NAME` replaced by the defaults of the ARGs declared before the first FROM. */
+function substituteArgs(text: string, args: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args.get(braced ?? bare ?? '') ?? whole);
 }
 
 function parseInstruction(text: string, line: number): Instruction {
@@ -30,10 +38,12 @@ function parseInstruction(text: string, line: number): Instruction {
 
 /**
  * The stages of a Dockerfile: enough of the syntax for the checks of this repository's one (comments,
- * `\` continuations, flags, exec-form JSON); not heredocs or parser directives other than comments.
+ * `\` continuations, flags, exec-form JSON, ARGs before the first FROM); not heredocs or parser directives
+ * other than comments.
  */
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
+  const globalArgs = new Map<string, string>();
   let pending = '';
   let startLine = 0;
   text.split('\n').forEach((raw, index) => {
@@ -47,8 +57,16 @@ export function parseDockerfile(text: string): Stage[] {
     const instruction = parseInstruction(pending + line, startLine);
     pending = '';
     if (instruction.keyword === 'FROM') {
-      const [base = '', as, name] = instruction.args;
-      stages.push({ name: as?.toUpperCase() === 'AS' && name !== undefined ? name : String(stages.length), base, instructions: [] });
+      const [baseAsWritten = '', as, name] = instruction.args;
+      const stageName = as?.toUpperCase() === 'AS' && name !== undefined ? name : String(stages.length);
+      stages.push({ name: stageName, base: substituteArgs(baseAsWritten, globalArgs), baseAsWritten, instructions: [] });
+      return;
+    }
+    if (instruction.keyword === 'ARG' && stages.length === 0) {
+      for (const declaration of instruction.args) {
+        const [argName = '', ...value] = declaration.split('=');
+        globalArgs.set(argName, value.join('='));
+      }
       return;
     }
     const stage = stages.at(-1);

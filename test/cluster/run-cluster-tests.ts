@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureClusterBinaries } from '../../deploy/local/cluster/cluster-binaries.js';
+import { ensureClusterPackages } from '../../deploy/local/cluster/debian-packages.js';
+import { createNetworkNamespace } from '../../deploy/local/cluster/network-namespace.js';
+import { buildApplicationImage } from '../../deploy/local/image/application-image.js';
+import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
+import { saveImage } from '../../deploy/local/image/podman.js';
+import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
+import { findOrInstallPostgresBinaries } from '../../deploy/local/services/postgres-binaries.js';
+import { resolveCacheDir } from '../../deploy/local/system/cache-dir.js';
+import { withFileLock } from '../../deploy/local/system/file-lock.js';
+
+/**
+ * `npm run test:cluster`: prepares everything that needs the package registries (Debian packages, the
+ * Go-built binaries, the Kafka jars, the images), then runs cluster-session.js inside a network
+ * namespace of its own, from which nothing can leave the machine. Extra arguments: test files.
+ */
+const NAMESPACE = 'todo-history-cluster';
+const APPLICATION_IMAGE = 'localhost/todo-history:cluster-test';
+
+if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+  process.stderr.write('test:cluster needs root on Linux (it creates a network namespace and runs containerd and a kubelet): not run.\n');
+  process.exit(2);
+}
+
+const started = Date.now();
+const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+const log = (line: string): void => {
+  process.stdout.write(`test:cluster: ${line}\n`);
+};
+
+await ensureClusterPackages();
+let phase = Date.now();
+await ensureClusterBinaries();
+await ensureKafkaJars();
+// Inside the namespace apt could not reach its mirror.
+await findOrInstallPostgresBinaries();
+log(`binaries ready in ${seconds(phase)}`);
+phase = Date.now();
+const pauseImage = await ensurePauseImage();
+const image = await buildApplicationImage(APPLICATION_IMAGE);
+log(`image ${image.reference} built in ${seconds(phase)}: ${(image.sizeBytes / 1e6).toFixed(0)} MB`);
+
+const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
+  const archives = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-images-'));
+  const namespace = await createNetworkNamespace(NAMESPACE);
+  try {
+    const pauseArchive = path.join(archives, 'pause.tar');
+    const imageArchive = path.join(archives, 'application.tar');
+    await saveImage(pauseImage, pauseArchive);
+    await saveImage(image.reference, imageArchive);
+    const session = fileURLToPath(new URL('cluster-session.js', import.meta.url));
+    const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, pauseArchive, imageArchive, ...process.argv.slice(2)];
+    return await new Promise<number>((resolve) => {
+      const child = spawn('nsenter', args, { stdio: 'inherit' });
+      child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    });
+  } finally {
+    await namespace.delete();
+    await fs.rm(archives, { recursive: true, force: true });
+  }
+}, 60 * 60_000);
+log(`finished in ${seconds(started)}`);
+process.exit(exitCode);
