@@ -11,6 +11,7 @@ import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
+import { PartitionResumer } from './partition-resumer.js';
 import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
 
 /**
@@ -42,7 +43,7 @@ export class EventLogConsumer {
   /** Set by start(), once the dead-letter topic's size limit is known. */
   private sinks: BatchSinks | undefined;
   private readonly failures = new Map<number, number>();
-  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly resumer: PartitionResumer;
   private readonly reportedStuck = new Set<number>();
   private stopped = false;
   private assignedPartitions: readonly number[] = [];
@@ -66,6 +67,7 @@ export class EventLogConsumer {
     // The default partitioner, named so kafkajs does not warn about its v2 change on every start.
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = kafka.admin();
+    this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.writeRows = (rows) => writeEventLogs(db, rows, config.database.insertChunkRows);
     this.observeGroupMembership();
     this.commitPastFilteredBatches();
@@ -121,8 +123,7 @@ export class EventLogConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopLagPoller?.();
-    for (const timer of this.resumeTimers) clearTimeout(timer);
-    this.resumeTimers.clear();
+    this.resumer.stop();
     await this.disconnectClients();
   }
 
@@ -239,26 +240,7 @@ export class EventLogConsumer {
     this.reportStuck(partition);
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset: fromOffset });
-    this.resumeAfter(topic, partition, delayMs);
-  }
-
-  /**
-   * Resumes the partition after `delayMs`. While kafkajs restarts its consumer after a crash, resume
-   * throws (there is no consumer group yet): try again after the same delay. The restarted group
-   * begins unpaused from the committed offset, so a late resume is harmless.
-   */
-  private resumeAfter(topic: string, partition: number, delayMs: number): void {
-    if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.resumeTimers.delete(timer);
-      try {
-        this.consumer.resume([{ topic, partitions: [partition] }]);
-      } catch (error) {
-        this.logger.warn({ topic, partition, reason: error instanceof Error ? error.message : String(error) }, 'cannot resume the partition yet; trying again');
-        this.resumeAfter(topic, partition, delayMs);
-      }
-    }, delayMs);
-    this.resumeTimers.add(timer);
+    this.resumer.after(topic, partition, delayMs);
   }
 
   private reportStuck(partition: number): void {
