@@ -26,7 +26,7 @@ describe('DATABASE_URL with its credentials in the query string', () => {
     const password = decodeURIComponent(new URL(database.url).password);
     const { code, output } = await runCli(['migrate', 'check'], { DATABASE_URL: withCredentialsInQuery(database.url, password), LOG_LEVEL: 'debug' });
     assert.equal(code, 0, output);
-    assert.match(output, /"current": "2026-11-28T00-02-00_hypertable-when-timescaledb"/);
+    assert.match(output, /"compatible": true/);
   });
 
   it('uses the query string\'s password: a wrong one is refused by the server, in one line without a stack', async () => {

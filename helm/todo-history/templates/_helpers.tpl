@@ -205,7 +205,10 @@ DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | default 0 | int | 
 {{ include "todo-history.processSettings" . }}
 SHUTDOWN_GRACE_MS: {{ .Values.shutdown.graceMs | int | quote }}
 LIVENESS_STALL_TIMEOUT_MS: {{ .Values.health.stallTimeoutMs | int | quote }}
+STUCK_PARTITION_TIMEOUT_MS: {{ dig "stuckPartitionTimeoutMs" 300000 .Values.health | int | quote }}
 LAG_POLL_INTERVAL_MS: {{ .Values.health.lagPollIntervalMs | int | quote }}
+EVENT_MAX_BYTES: {{ dig "maxBytes" 1048576 (.Values.events | default dict) | int | quote }}
+EVENT_MAX_DEPTH: {{ dig "maxDepth" 64 (.Values.events | default dict) | int | quote }}
 {{- end }}
 
 {{/* Every non-secret setting of `todo-history scaler`: the scaler ConfigMap. SCALER_IDENTITY is the pod name. */}}
