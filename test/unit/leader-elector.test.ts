@@ -9,13 +9,13 @@ import type { LeaseState, LeaseWrite } from '../../src/scaler/leader-election.js
 import { LeaderElector, type LeaseAccess } from '../../src/scaler/leader-elector.js';
 import { ScalerHealth } from '../../src/scaler/scaler-health.js';
 
-/** A Lease in memory that can stop answering, as an unreachable API server does. */
+/** A Lease in memory, free as the chart creates it, that can stop answering as an unreachable API server does. */
 class MemoryLease implements LeaseAccess {
   readonly name = 'scaler-lease';
   readonly namespace = 'default';
   unreachable = false;
   readonly writes: LeaseWrite[] = [];
-  private state: LeaseState | undefined;
+  private state: LeaseState | undefined = { resourceVersion: '0', holderIdentity: '', leaseDurationSeconds: 1, acquireTime: undefined, leaseTransitions: 0 };
 
   async read(): Promise<LeaseState | undefined> {
     if (this.unreachable) throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
