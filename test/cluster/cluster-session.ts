@@ -12,9 +12,10 @@ import { toEnvironment } from './support/cluster-session-env.js';
 /**
  * Runs inside the cluster's network namespace (started by run-cluster-tests.js): Kafka and PostgreSQL
  * listening on the node IP for the pods, the cluster, then the cluster test files; stops it all.
- * Arguments: pause image, application image, their archives, then optional test files.
+ * Arguments: pause image, application image, upgrade image (one more migration), their archives, then
+ * optional test files.
  */
-const [pauseImage = '', image = '', pauseArchive = '', imageArchive = '', ...requested] = process.argv.slice(2);
+const [pauseImage = '', image = '', upgradeImage = '', pauseArchive = '', imageArchive = '', upgradeImageArchive = '', ...requested] = process.argv.slice(2);
 const distCluster = fileURLToPath(new URL('.', import.meta.url));
 const targets = requested.length > 0 ? requested : (await readdir(distCluster)).filter((file) => file.endsWith('.test.js')).map((file) => join(distCluster, file));
 const log = (line: string): void => {
@@ -28,7 +29,7 @@ const [servicesStart, clusterStart] = await Promise.allSettled([
     kafka: { advertisedHost: NODE_IP },
     postgres: { settings: { listen_addresses: `127.0.0.1,${NODE_IP}` }, passwordClients: [POD_SUBNET] },
   }),
-  ensureClusterBinaries().then((binaries) => startLocalCluster({ binaries, pauseImage, imageArchives: [pauseArchive, imageArchive] })),
+  ensureClusterBinaries().then((binaries) => startLocalCluster({ binaries, pauseImage, imageArchives: [pauseArchive, imageArchive, upgradeImageArchive] })),
 ]);
 if (servicesStart.status === 'rejected' || clusterStart.status === 'rejected') {
   // Whichever did start is stopped properly, so that the host state the kubelet changed is put back.
@@ -49,6 +50,7 @@ const env = toEnvironment({
   crictl: cluster.binaries.crictl,
   containerdSocket: cluster.containerdSocket,
   image,
+  upgradeImage,
   nodeIp: NODE_IP,
   kafkaBrokers: services.kafkaBrokers,
   databaseUrl: services.databaseUrl,

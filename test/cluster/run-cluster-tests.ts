@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureClusterBinaries } from '../../deploy/local/cluster/cluster-binaries.js';
 import { ensureClusterPackages } from '../../deploy/local/cluster/debian-packages.js';
 import { createNetworkNamespace } from '../../deploy/local/cluster/network-namespace.js';
-import { buildApplicationImage } from '../../deploy/local/image/application-image.js';
+import { buildApplicationImage, buildApplicationImageWithExtraMigration } from '../../deploy/local/image/application-image.js';
 import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
 import { saveImage } from '../../deploy/local/image/podman.js';
 import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
@@ -21,6 +21,8 @@ import { withFileLock } from '../../deploy/local/system/file-lock.js';
  */
 const NAMESPACE = 'todo-history-cluster';
 const APPLICATION_IMAGE = 'localhost/todo-history:cluster-test';
+/** The same build plus one additive migration: what the schema-rollback test upgrades to and rolls back from. */
+const UPGRADE_IMAGE = 'localhost/todo-history:cluster-test-extra-migration';
 
 if (process.platform !== 'linux' || process.getuid?.() !== 0) {
   process.stderr.write('test:cluster needs root on Linux (it creates a network namespace and runs containerd and a kubelet): not run.\n');
@@ -44,6 +46,9 @@ phase = Date.now();
 const pauseImage = await ensurePauseImage();
 const image = await buildApplicationImage(APPLICATION_IMAGE);
 log(`image ${image.reference} built in ${seconds(phase)}: ${(image.sizeBytes / 1e6).toFixed(0)} MB`);
+phase = Date.now();
+const upgradeImage = await buildApplicationImageWithExtraMigration(UPGRADE_IMAGE);
+log(`image ${upgradeImage.reference} built in ${seconds(phase)}`);
 
 const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
   const archives = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-images-'));
@@ -51,10 +56,12 @@ const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESP
   try {
     const pauseArchive = path.join(archives, 'pause.tar');
     const imageArchive = path.join(archives, 'application.tar');
+    const upgradeImageArchive = path.join(archives, 'application-extra-migration.tar');
     await saveImage(pauseImage, pauseArchive);
     await saveImage(image.reference, imageArchive);
+    await saveImage(upgradeImage.reference, upgradeImageArchive);
     const session = fileURLToPath(new URL('cluster-session.js', import.meta.url));
-    const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, pauseArchive, imageArchive, ...process.argv.slice(2)];
+    const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, upgradeImage.reference, pauseArchive, imageArchive, upgradeImageArchive, ...process.argv.slice(2)];
     return await new Promise<number>((resolve) => {
       const child = spawn('nsenter', args, { stdio: 'inherit' });
       child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));

@@ -9,6 +9,8 @@ export interface ClusterSessionEnv {
   readonly containerdSocket: string;
   /** The application image, already in the node's containerd. */
   readonly image: string;
+  /** The application image plus one additive migration of the same level, also in containerd. */
+  readonly upgradeImage: string;
   /** The node's IP: Kafka and PostgreSQL listen there for the pods. */
   readonly nodeIp: string;
   /** Bootstrap brokers reachable from pods and from the tests alike. */
@@ -26,6 +28,7 @@ const VARIABLES: Readonly<Record<keyof ClusterSessionEnv, string>> = {
   crictl: 'CLUSTER_CRICTL',
   containerdSocket: 'CLUSTER_CONTAINERD_SOCKET',
   image: 'CLUSTER_IMAGE',
+  upgradeImage: 'CLUSTER_UPGRADE_IMAGE',
   nodeIp: 'CLUSTER_NODE_IP',
   kafkaBrokers: 'KAFKA_BROKERS',
   databaseUrl: 'DATABASE_URL',

@@ -37,3 +37,33 @@ export async function leaseHolder(namespace: string): Promise<string> {
   const raw = JSON.parse(await kubectl('-n', namespace, 'get', 'leases', '-o', 'json')) as { items: { spec?: { holderIdentity?: string } }[] };
   return raw.items[0]?.spec?.holderIdentity ?? '';
 }
+
+export interface PodState {
+  readonly name: string;
+  readonly ready: boolean;
+  /** Deleted and on its way out: unready by design. */
+  readonly terminating: boolean;
+  /** The images of its containers. */
+  readonly images: string[];
+  readonly restarts: number;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** Every pod of a component (app.kubernetes.io/component label), terminating ones included. */
+export async function podStates(namespace: string, component: string): Promise<PodState[]> {
+  const raw = JSON.parse(await kubectl('-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${component}`, '-o', 'json')) as {
+    items: {
+      metadata: { name: string; deletionTimestamp?: string; annotations?: Record<string, string> };
+      spec: { containers: { image: string }[] };
+      status?: { conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number }[] };
+    }[];
+  };
+  return raw.items.map((pod) => ({
+    name: pod.metadata.name,
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+    terminating: pod.metadata.deletionTimestamp !== undefined,
+    images: pod.spec.containers.map((container) => container.image),
+    restarts: (pod.status?.containerStatuses ?? []).reduce((sum, container) => sum + container.restartCount, 0),
+    annotations: pod.metadata.annotations ?? {},
+  }));
+}
