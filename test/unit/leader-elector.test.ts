@@ -57,19 +57,22 @@ describe('LeaderElector on its clocks', () => {
     const clock = new ManualClock();
     const leader = elector(lease, clock);
     const running = leader.run();
-    await waitFor('leadership', async () => leader.isLeader(), (leading) => leading, { timeoutMs: 5_000, intervalMs: 10 });
-    assert.deepEqual(lease.writes[0]?.spec.renewTime, new Date(clock.wall), 'the Lease carries wall-clock times for humans');
+    try {
+      await waitFor('leadership', async () => leader.isLeader(), (leading) => leading, { timeoutMs: 5_000, intervalMs: 10 });
+      assert.deepEqual(lease.writes[0]?.spec.renewTime, new Date(clock.wall), 'the Lease carries wall-clock times for humans');
 
-    lease.unreachable = true;
-    clock.wall -= 3_600_000;
-    clock.monotonic += 299;
-    assert.equal(leader.isLeader(), true, 'within the renew deadline it still leads');
-    clock.monotonic += 1;
-    assert.equal(leader.isLeader(), false, 'a renew deadline of monotonic time after the last renewal it stops, whatever the wall clock says');
-    assert.equal(leader.leadershipLeftMs(), 0);
-
-    await leader.stop(Promise.resolve());
-    await running;
+      lease.unreachable = true;
+      clock.wall -= 3_600_000;
+      clock.monotonic += 299;
+      assert.equal(leader.isLeader(), true, 'within the renew deadline it still leads');
+      clock.monotonic += 1;
+      assert.equal(leader.isLeader(), false, 'a renew deadline of monotonic time after the last renewal it stops, whatever the wall clock says');
+      assert.equal(leader.leadershipLeftMs(), 0);
+    } finally {
+      // Also when an assertion fails: a running elector would keep the test process from exiting.
+      await leader.stop(Promise.resolve());
+      await running;
+    }
   });
 
   it('keeps leading across a forward step of the wall clock while it renews', async () => {
@@ -77,11 +80,14 @@ describe('LeaderElector on its clocks', () => {
     const clock = new ManualClock();
     const leader = elector(lease, clock);
     const running = leader.run();
-    await waitFor('leadership', async () => leader.isLeader(), (leading) => leading, { timeoutMs: 5_000, intervalMs: 10 });
-    clock.wall += 3_600_000;
-    assert.equal(leader.isLeader(), true, 'a wall-clock jump forward does not cut the leadership short');
-    await leader.stop(Promise.resolve());
-    await running;
+    try {
+      await waitFor('leadership', async () => leader.isLeader(), (leading) => leading, { timeoutMs: 5_000, intervalMs: 10 });
+      clock.wall += 3_600_000;
+      assert.equal(leader.isLeader(), true, 'a wall-clock jump forward does not cut the leadership short');
+    } finally {
+      await leader.stop(Promise.resolve());
+      await running;
+    }
   });
 });
 
