@@ -278,7 +278,8 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
     it('has a Role limited to the one consumer Deployment, its Lease (no create) and events', () => {
       const role = findObject<Role>(objects(), 'Role', `${FULLNAME}-scaler`);
       assert.deepEqual(role.rules, [
-        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULLNAME], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [FULLNAME], verbs: ['patch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`${FULLNAME}-scaler`], verbs: ['get', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ]);
