@@ -177,7 +177,8 @@ describe('the PrometheusRule evaluated by promtool on the metrics of a real cons
   it('fires each consumer alert when, and only when, the run gave it cause', async () => {
     assert.equal(scrapes.slice(0, phase.killedFrom).filter((text) => text === null).length, 0, 'the consumer answered every scrape while it ran');
     const rule = await renderRules({
-      'prometheusRule.rateWindow': '5s',
+      // Wider than the consumer's retry cadence in this run (a failed batch is fetched again about every 5 s).
+      'prometheusRule.rateWindow': '10s',
       'prometheusRule.alerts.consumerDown.for': '3s',
       'prometheusRule.alerts.lagGrowing.for': '3s',
       'prometheusRule.alerts.lagGrowing.minMessages': '10',
@@ -192,8 +193,9 @@ describe('the PrometheusRule evaluated by promtool on the metrics of a real cons
       assert.ok(found, alert);
       return found;
     };
+    /** The alerts `alert` fires, one per label set of its own (none: one alert with only the rule's labels). */
     const firing = (alert: string, ...labelSets: Record<string, string>[]) =>
-      labelSets.map((labels) => {
+      (labelSets.length === 0 ? [{}] : labelSets).map((labels) => {
         const all = { ...ruleOf(alert).labels, ...labels };
         return { exp_labels: all, exp_annotations: expandAnnotations(ruleOf(alert), all) };
       });
