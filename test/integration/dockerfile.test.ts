@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lastOf, parseDockerfile, type Instruction, type Stage } from '../support/kubernetes/dockerfile.js';
 import { runCommandForResult } from '../../deploy/local/system/run-command.js';
+import { STAND_IN_NODE_VERSION } from '../../deploy/local/image/base-images.js';
+import { pinnedTestNode } from '../support/test-node-version.js';
 
 // No Docker engine here: these checks cover what can be known without building the image.
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,24 +38,35 @@ function contextAllowlist(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds with dev dependencies, installs production ones alone, and runs on Node 20 as a non-root user', () => {
+  it('builds with dev dependencies, installs production ones alone, and runs on Node 24 as a non-root user', () => {
     assert.deepEqual(stages.map((stage) => stage.name), ['build', 'deps', 'runtime']);
     assert.ok(runs(stageNamed('build')).includes('npm run build'), 'the build stage compiles with the repository\'s build script');
     assert.ok(runs(stageNamed('build')).some((run) => /^npm ci\b/.test(run) && !run.includes('--omit=dev')), 'tsc needs the dev dependencies');
     assert.ok(runs(stageNamed('deps')).some((run) => /^npm ci\b.*--omit=dev/.test(run)));
-    assert.match(runtime.base, /^(gcr\.io\/distroless\/nodejs20-debian12:nonroot|node:20-(bookworm-)?slim)$/);
+    assert.match(runtime.base, /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
     const user = lastOf(runtime, 'USER')?.args[0] ?? '';
     assert.match(user, /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root user, so that Kubernetes\' runAsNonRoot can verify it');
     assert.equal(runs(runtime).length, 0, 'the runtime image (distroless) has no shell to RUN with');
   });
 
-  it('takes its base images from build arguments that default to the public images, without a syntax directive', () => {
+  it('takes its base images from build arguments that default to the public images pinned by digest, without a syntax directive', () => {
     const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
     // BuildKit fetches the frontend a `# syntax=` line names from Docker Hub, so offline builds would fail.
     assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
     const external = stages.filter((stage) => !stages.some((other) => other.name === stage.base));
     assert.deepEqual(external.map((stage) => stage.baseAsWritten), ['${NODE_IMAGE}', '${NODE_IMAGE}', '${RUNTIME_IMAGE}']);
-    assert.deepEqual(external.map((stage) => stage.base), ['node:20-bookworm-slim', 'node:20-bookworm-slim', 'gcr.io/distroless/nodejs20-debian12:nonroot']);
+    const [build, deps, runtimeBase] = external.map((stage) => stage.base);
+    assert.equal(deps, build);
+    assert.match(build ?? '', /^node:\d+\.\d+\.\d+-trixie-slim@sha256:[0-9a-f]{64}$/);
+    assert.match(runtimeBase ?? '', /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('builds on the Node the tests run on, as do the cluster tests\' stand-ins', () => {
+    const testNode = pinnedTestNode(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const buildNode = /^node:(\d+\.\d+\.\d+)-/.exec(stageNamed('build').base)?.[1];
+    assert.equal(buildNode, testNode);
+    assert.equal(STAND_IN_NODE_VERSION, testNode);
+    assert.match(runtime.base, new RegExp(`/nodejs${testNode.split('.')[0] ?? ''}-`));
   });
 
   it('runs the CLI with node as PID 1, consume by default, and keeps no secret in the image', () => {

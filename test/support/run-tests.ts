@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
+import { refuseOtherNodeMajor } from './test-node-version.js';
+
+refuseOtherNodeMajor('npm test');
 
 /**
  * `npm test`: starts a real Kafka broker and a real PostgreSQL (or uses the ones KAFKA_BROKERS and
