@@ -2,7 +2,7 @@
 # No `# syntax=` line: with it BuildKit fetches its frontend from Docker Hub, which offline builds cannot reach.
 
 # The base images, overridable for builds that cannot pull them (the cluster tests pass stand-ins).
-# Node 24 LTS on Debian 13, pinned by digest: the multi-platform manifests as published public sources pin them.
+# Node 24 LTS on Debian 13, pinned by digest (README, "Which Node, and why", says where the digests come from).
 ARG NODE_IMAGE=node:24.21.0-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot@sha256:774b7d020b24214835769e24c3544835526cd0288f0b094eae48e8b2c2429a79
 
