@@ -12,7 +12,7 @@ refuseOtherNodeMajor('npm test');
  */
 const distTest = fileURLToPath(new URL('..', import.meta.url));
 const requested = process.argv.slice(2);
-// Globs, which the test runner expands itself: since Node 21 a directory given to --test is read as a file.
+// Globs, which the test runner expands itself: since Node 21, --test no longer searches a directory it is given.
 const targets = requested.length > 0 ? requested : ['unit', 'integration', 'faults'].map((folder) => `${distTest}${folder}/*.test.js`);
 
 // Commit timestamps let the benchmark's smoke test measure produce-to-row latency.
