@@ -39,5 +39,7 @@ COPY --from=build /app/dist/migrations ./dist/migrations
 USER 65532:65532
 EXPOSE 8080
 # Node is PID 1 and the program handles SIGTERM itself; no npm or shell in between.
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli.js"]
+# kafkajs 2.2.4 sets a timer with a negative delay when it connects (tulios/kafkajs#1751). Node runs it after
+# 1 ms, as Node 20 did silently, but Node 24 also prints a TimeoutNegativeWarning: not JSON, and no fault.
+ENTRYPOINT ["/nodejs/bin/node", "--disable-warning=TimeoutNegativeWarning", "dist/src/cli.js"]
 CMD ["consume"]

@@ -72,7 +72,8 @@ describe('Dockerfile', () => {
   it('runs the CLI with node as PID 1, consume by default, and keeps no secret in the image', () => {
     const entrypoint = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
     assert.match(entrypoint[0] ?? '', /(^|\/)node$/);
-    assert.equal(entrypoint[1], 'dist/src/cli.js');
+    assert.equal(entrypoint.at(-1), 'dist/src/cli.js');
+    assert.ok(entrypoint.slice(1, -1).every((arg) => arg.startsWith('--')), 'only node options between node and the CLI');
     assert.deepEqual(lastOf(runtime, 'CMD')?.args, ['consume']);
     assert.equal(workdir(runtime), '/app');
     for (const stage of stages) {
@@ -141,11 +142,21 @@ describe('Dockerfile', () => {
     });
 
     it('starts the CLI the way the ENTRYPOINT does', async () => {
-      const [, script = '', ...defaultArgs] = [...(lastOf(runtime, 'ENTRYPOINT')?.args ?? []), ...(lastOf(runtime, 'CMD')?.args ?? [])];
-      assert.deepEqual(defaultArgs, ['consume']);
-      const result = await runCommandForResult(process.execPath, [script, 'help'], { cwd: path.join(imageRoot, 'app'), env: { PATH: process.env['PATH'] ?? '' } });
+      const [, ...nodeArgs] = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
+      assert.deepEqual(lastOf(runtime, 'CMD')?.args, ['consume']);
+      const result = await runCommandForResult(process.execPath, [...nodeArgs, 'help'], { cwd: path.join(imageRoot, 'app'), env: { PATH: process.env['PATH'] ?? '' } });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stdout, /^Usage: todo-history <command>/);
+    });
+
+    it('keeps kafkajs\' negative-timer warning out of the log, and no other', async () => {
+      const [, ...nodeArgs] = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
+      const options = nodeArgs.filter((arg) => arg.startsWith('--'));
+      const timers = 'setTimeout(() => {}, -1); process.emitWarning("still reported", "OtherWarning")';
+      const result = await runCommandForResult(process.execPath, [...options, '-e', timers], { env: { PATH: process.env['PATH'] ?? '' } });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /TimeoutNegativeWarning/);
+      assert.match(result.stderr, /OtherWarning: still reported/);
     });
   });
 });
