@@ -1,3 +1,4 @@
+import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
@@ -23,7 +24,7 @@ export interface DlqRequest {
   timeoutMs: number;
 }
 
-function matching(partition: number, messages: Parameters<typeof decodeDeadLetter>[1][], filter: LetterFilter): DeadLetterRecord[] {
+function matching(partition: number, messages: readonly KafkaMessage[], filter: LetterFilter): DeadLetterRecord[] {
   return messages.map((message) => decodeDeadLetter(partition, message)).filter((record) => matchesFilter(record, filter));
 }
 
@@ -34,7 +35,7 @@ async function inspect(request: DlqRequest, config: AppConfig, logger: Logger): 
     config.kafka.dlqTopic,
     async (partition, messages) => {
       summary.countRead(messages.length);
-      for (const record of matching(partition, [...messages], request.filter)) summary.add(record);
+      for (const record of matching(partition, messages, request.filter)) summary.add(record);
     },
     request.timeoutMs,
   );
@@ -53,7 +54,7 @@ async function replay(request: DlqRequest, config: AppConfig, logger: Logger): P
       config.kafka.dlqTopic,
       async (partition, messages) => {
         replayer.countRead(messages.length);
-        await replayer.replay(matching(partition, [...messages], request.filter));
+        await replayer.replay(matching(partition, messages, request.filter));
       },
       request.timeoutMs,
     );

@@ -22,6 +22,8 @@ export interface DeadLetterRecord {
 
 /** A dead-letter topic message that lacks the headers the consumer writes on every letter. */
 export class NotADeadLetterError extends Error {
+  readonly code = 'not_a_dead_letter';
+
   constructor(readonly partition: number, readonly offset: string, missing: readonly string[]) {
     super(`message ${partition}/${offset} of the dead-letter topic lacks ${missing.join(', ')}: it was not written by todo-history`);
     this.name = 'NotADeadLetterError';

@@ -101,8 +101,8 @@ export class LetterReplayer {
       }
     } catch (error) {
       if (!(error instanceof EveryRowRefusedError)) throw error;
-      // The consumer retries such a batch, suspecting the database; here every row is known to be refused
-      // by itself, so the letters are judged one by one, which also keeps each one's own reason.
+      // The consumer retries such a batch, suspecting the table rather than the data. These letters were
+      // refused before, so each is tried alone: one refused alone is still invalid, with its own reason.
       if (records.length === 1) this.stillInvalid({ ...first, reason: 'database_rejected', error: error.reason });
       else for (const record of records) await this.replayPartition([record]);
     }
