@@ -98,6 +98,8 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     version: PROMETHEUS_MODULE_VERSION,
     mainPackage: 'github.com/prometheus/prometheus/cmd/promtool',
     ldflags: ['-s', '-w'],
+    // Without the service discoveries' cloud SDKs (only `promtool check sd` uses them): a third of the build time.
+    tags: ['remove_all_sd'],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),
   'kube-controller-manager': kubernetesRecipe('kube-controller-manager'),
