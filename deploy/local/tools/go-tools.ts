@@ -12,6 +12,7 @@ import {
   KUBECONFORM_VERSION,
   KUBERNETES_STAGING_VERSION,
   KUBERNETES_VERSION,
+  REGISTRY_VERSION,
   SKAFFOLD_VERSION,
 } from './tool-versions.js';
 
@@ -21,7 +22,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -90,6 +91,12 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     version: COREDNS_VERSION,
     mainPackage: 'github.com/coredns/coredns',
     ldflags: ['-s', '-w'],
+  },
+  registry: {
+    module: 'github.com/distribution/distribution/v3',
+    version: REGISTRY_VERSION,
+    mainPackage: 'github.com/distribution/distribution/v3/cmd/registry',
+    ldflags: ['-s', '-w', `-X github.com/distribution/distribution/v3/version.version=${REGISTRY_VERSION}`],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),
   'kube-controller-manager': kubernetesRecipe('kube-controller-manager'),
