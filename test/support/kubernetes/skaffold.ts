@@ -7,7 +7,8 @@ import { repoRoot } from './helm-chart.js';
 
 /**
  * Runs skaffold on the repository with a throwaway HOME whose global config turns off metrics, surveys and
- * update checks, and with the cached helm first on PATH (skaffold's helm deployer and renderer call `helm`).
+ * update checks, and with the cached helm and kubectl first on PATH (skaffold's helm deployer and renderer call
+ * `helm`; its kustomize renderer calls `kubectl kustomize` when there is no `kustomize`).
  */
 export async function skaffold(args: readonly string[]): Promise<CommandResult> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-home-'));
@@ -17,8 +18,8 @@ export async function skaffold(args: readonly string[]): Promise<CommandResult> 
       path.join(home, '.skaffold', 'config'),
       'global:\n  collect-metrics: false\n  survey:\n    disable-prompt: true\n  update:\n    check: false\n',
     );
-    const helmDir = path.dirname(await ensureGoTool('helm'));
-    const env = { ...process.env, HOME: home, PATH: `${helmDir}${path.delimiter}${process.env['PATH'] ?? ''}` };
+    const toolDirs = [path.dirname(await ensureGoTool('helm')), path.dirname(await ensureGoTool('kubectl'))];
+    const env = { ...process.env, HOME: home, PATH: [...toolDirs, process.env['PATH'] ?? ''].join(path.delimiter) };
     return await runCommandForResult(await ensureGoTool('skaffold'), [...args, '--interactive=false', '--update-check=false'], { cwd: repoRoot, env });
   } finally {
     await fs.rm(home, { recursive: true, force: true });
