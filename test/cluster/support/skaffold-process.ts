@@ -10,10 +10,12 @@ import { clusterSessionEnv } from './cluster-session-env.js';
 const STOP_TIMEOUT_MS = 4 * 60_000;
 const COMMAND_TIMEOUT_MS = 15 * 60_000;
 
-/** The arguments every skaffold command of the cluster tests takes: the local-cluster profile, its registry, one namespace. */
-function commonArgs(namespace: string): string[] {
+/** The arguments of every skaffold command of the cluster tests: the local-cluster profile, its registry, one namespace. */
+function commonArgs(command: 'dev' | 'run' | 'delete', namespace: string): string[] {
   const { registry } = clusterSessionEnv();
-  return ['--profile=local-cluster', `--default-repo=${registry}`, `--insecure-registry=${registry}`, `--namespace=${namespace}`, '--interactive=false', '--update-check=false'];
+  const args = ['--profile=local-cluster', `--default-repo=${registry}`, `--namespace=${namespace}`, '--interactive=false', '--update-check=false'];
+  // delete neither builds nor pushes, and has no such flag.
+  return command === 'delete' ? args : [...args, `--insecure-registry=${registry}`];
 }
 
 /**
@@ -39,7 +41,7 @@ async function skaffoldEnvironment(home: string): Promise<NodeJS.ProcessEnv> {
 export async function skaffoldCommand(checkout: string, namespace: string, command: 'run' | 'delete', extraArgs: readonly string[] = []): Promise<CommandResult> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-home-'));
   try {
-    const result = await runCommandForResult(clusterSessionEnv().skaffold, [command, ...commonArgs(namespace), ...extraArgs], { cwd: checkout, env: await skaffoldEnvironment(home), timeoutMs: COMMAND_TIMEOUT_MS });
+    const result = await runCommandForResult(clusterSessionEnv().skaffold, [command, ...commonArgs(command, namespace), ...extraArgs], { cwd: checkout, env: await skaffoldEnvironment(home), timeoutMs: COMMAND_TIMEOUT_MS });
     for (const line of `${result.stdout}${result.stderr}`.split('\n').filter((text) => text !== '')) process.stdout.write(`skaffold ${command}: ${line}\n`);
     return result;
   } finally {
@@ -75,7 +77,7 @@ export class SkaffoldDev {
 
   static async start(checkout: string, namespace: string, extraArgs: readonly string[] = []): Promise<SkaffoldDev> {
     const home = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-home-'));
-    const child = spawn(clusterSessionEnv().skaffold, ['dev', ...commonArgs(namespace), ...extraArgs], {
+    const child = spawn(clusterSessionEnv().skaffold, ['dev', ...commonArgs('dev', namespace), ...extraArgs], {
       cwd: checkout,
       env: await skaffoldEnvironment(home),
       detached: true,
