@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { chartDir, repoRoot } from '../support/kubernetes/helm-chart.js';
 import { kubeconform } from '../support/kubernetes/kubeconform.js';
-import { findObject, parseManifests, podSpecOf, type Deployment, type KubeObject, type Secret, type Service, type StatefulSet } from '../support/kubernetes/manifests.js';
+import { findObject, parseManifests, podSpecOf, type ConfigMap, type Deployment, type KubeObject, type Secret, type Service, type StatefulSet } from '../support/kubernetes/manifests.js';
 import { skaffold } from '../support/kubernetes/skaffold.js';
 import { DEFAULT_KAFKA_VERSION } from '../../deploy/local/services/kafka-jars.js';
 import { SKAFFOLD_CONFIG_VERSION } from '../../deploy/local/tools/skaffold-schema.js';
@@ -158,7 +158,12 @@ describe('skaffold.yaml and the development manifests in deploy/', { timeout: TO
     it('governs each StatefulSet with a headless Service, and probes the database over TCP, which its init server does not listen on', () => {
       const objects = manifests();
       const kafka = findObject<StatefulSet>(objects, 'StatefulSet', 'kafka');
-      assert.equal(findObject<Service>(objects, 'Service', kafka.spec.serviceName).spec.clusterIP, 'None');
+      const governing = findObject<Service>(objects, 'Service', kafka.spec.serviceName);
+      assert.equal(governing.spec.clusterIP, 'None');
+      // The broker advertises its pod's name there, which its own topics container needs before the pod is Ready.
+      assert.equal(governing.spec.publishNotReadyAddresses, true);
+      const properties = findObject<ConfigMap>(objects, 'ConfigMap', 'kafka-config').data?.['server.properties'] ?? '';
+      assert.match(properties, new RegExp(`^advertised\\.listeners=PLAINTEXT://kafka-0\\.${kafka.spec.serviceName}:9092$`, 'm'));
       const database = podSpecOf(findObject(objects, 'StatefulSet', 'timescaledb')).containers[0];
       assert.ok(database?.readinessProbe?.exec?.command.includes('--host=127.0.0.1'), JSON.stringify(database?.readinessProbe));
     });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveCacheDir } from '../../../deploy/local/system/cache-dir.js';
 import { runCommandForResult, type CommandResult } from '../../../deploy/local/system/run-command.js';
+import { writeQuietSkaffoldConfig } from '../../support/kubernetes/skaffold.js';
 import { clusterSessionEnv } from './cluster-session-env.js';
 
 const STOP_TIMEOUT_MS = 4 * 60_000;
@@ -24,8 +25,7 @@ function commonArgs(command: 'dev' | 'run' | 'delete', namespace: string): strin
  */
 async function skaffoldEnvironment(home: string): Promise<NodeJS.ProcessEnv> {
   const session = clusterSessionEnv();
-  await fs.mkdir(path.join(home, '.skaffold'), { recursive: true });
-  await fs.writeFile(path.join(home, '.skaffold', 'config'), 'global:\n  collect-metrics: false\n  survey:\n    disable-prompt: true\n  update:\n    check: false\n');
+  await writeQuietSkaffoldConfig(home);
   const toolDirs = [path.dirname(session.helm), path.dirname(session.kubectl)];
   return {
     ...process.env,

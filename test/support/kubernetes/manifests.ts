@@ -131,7 +131,7 @@ export interface RoleBinding extends KubeObject {
 
 export interface Service extends KubeObject {
   kind: 'Service';
-  spec: { selector: Record<string, string>; clusterIP?: string; ports: { name: string; port: number; targetPort: string | number }[] };
+  spec: { selector: Record<string, string>; clusterIP?: string; publishNotReadyAddresses?: boolean; ports: { name: string; port: number; targetPort: string | number }[] };
 }
 
 /** Every object of a multi-document YAML stream, skipping empty documents. */
