@@ -36,6 +36,11 @@ async function deployedObjects(namespace: string): Promise<string[]> {
   return out.split('\n').filter((name) => name !== '' && name !== 'configmap/kube-root-ca.crt');
 }
 
+/** One batch of the deterministic event stream, as the console producer's lines. */
+function eventBatch(from: number, runId: string): string[] {
+  return todoEvents(from, EVENTS_PER_ROLLOUT_BATCH, runId).map((message) => String(message.value));
+}
+
 function consumersOn(pods: readonly PodState[], image: string): PodState[] {
   return pods.filter((pod) => pod.images.includes(image));
 }
@@ -95,7 +100,7 @@ describe('skaffold on the local cluster (profile local-cluster)', () => {
       let produced = sampleValues.length;
       let replaced = false;
       for (let batch = 0; batch < MAX_ROLLOUT_BATCHES && !replaced; batch += 1) {
-        await produceEvents(namespace, todoEvents(produced, EVENTS_PER_ROLLOUT_BATCH, namespace).map((message) => String(message.value)));
+        await produceEvents(namespace, eventBatch(produced, namespace));
         produced += EVENTS_PER_ROLLOUT_BATCH;
         const pods = await podStates(namespace, 'consumer');
         replaced = consumersOn(pods, firstImage).length === 0 && pods.filter((pod) => pod.ready && !pod.terminating).length === PARTITIONS;
@@ -106,7 +111,7 @@ describe('skaffold on the local cluster (profile local-cluster)', () => {
       process.stdout.write(`skaffold dev: the rebuilt image's consumers replaced the old ones ${((Date.now() - changed) / 1000).toFixed(0)} s after the change\n`);
       const [newImage = ''] = pods[0]?.images ?? [];
       assert.notEqual(newImage, firstImage, 'the consumers run the rebuilt image');
-      await produceEvents(namespace, todoEvents(produced, EVENTS_PER_ROLLOUT_BATCH, namespace).map((message) => String(message.value)));
+      await produceEvents(namespace, eventBatch(produced, namespace));
       produced += EVENTS_PER_ROLLOUT_BATCH;
       await waitForRows(namespace, produced);
       process.stdout.write(`skaffold dev: ${String(produced)} events, each stored once\n`);

@@ -10,15 +10,17 @@ import { buildImage, imageExists } from './podman.js';
 /**
  * Stand-ins for the public images of deploy/k8s, which no registry reachable here serves. Each keeps the
  * paths, user and behaviour the manifests rely on, so the same manifests run on either:
- * - apache/kafka: Debian's Java 17 and the broker's and tools' jars from Maven Central under /opt/kafka/libs, with
+ * - apache/kafka: Debian's Java 21 and the broker's and tools' jars from Maven Central under /opt/kafka/libs, with
  *   /opt/kafka/bin/kafka-storage.sh, kafka-server-start.sh, kafka-topics.sh and kafka-console-producer.sh;
  *   user appuser (1000).
- * - timescale/timescaledb: Debian's PostgreSQL 15 (no TimescaleDB: the application then keeps a plain
+ * - timescale/timescaledb: Debian's PostgreSQL 17 (no TimescaleDB: the application then keeps a plain
  *   table) with an entrypoint that honours POSTGRES_PASSWORD, POSTGRES_DB and PGDATA like the official
  *   one, including its temporary init server that listens on the Unix socket only; user postgres (70).
  * Built once per version into podman's storage under the cache dir; building needs the Debian mirror.
  */
-const POSTGRES_MAJOR_VERSION = '15';
+/** What Debian 13 (trixie, the minbase's suite) ships; Kafka 4 runs on Java 17 or newer. */
+const POSTGRES_MAJOR_VERSION = '17';
+const JAVA_PACKAGE = 'openjdk-21-jre-headless';
 
 export type ServiceStandIn = 'kafka' | 'timescaledb';
 
@@ -64,7 +66,7 @@ async function buildKafkaStandIn(context: string, minbase: string, reference: st
   await fs.writeFile(path.join(context, 'config', 'log4j2.properties'), renderLog4jConfig());
   await fs.writeFile(path.join(context, 'config', 'tools-log4j2.properties'), KAFKA_TOOLS_LOG4J);
   await fs.writeFile(path.join(context, 'Containerfile'), `FROM ${minbase}
-RUN ${APT_INSTALL} openjdk-17-jre-headless && ${APT_CLEAN} && useradd --uid 1000 --no-create-home --home-dir /opt/kafka appuser
+RUN ${APT_INSTALL} ${JAVA_PACKAGE} && ${APT_CLEAN} && useradd --uid 1000 --no-create-home --home-dir /opt/kafka appuser
 COPY libs /opt/kafka/libs
 COPY bin /opt/kafka/bin
 COPY config /opt/kafka/config
@@ -130,7 +132,7 @@ interface StandInRecipe {
 
 const RECIPES: Readonly<Record<ServiceStandIn, StandInRecipe>> = {
   kafka: {
-    reference: standInReference('kafka', DEFAULT_KAFKA_VERSION, ['kafka-tools', KAFKA_RUN_CLASS, KAFKA_TOOLS_LOG4J, renderLog4jConfig(), JSON.stringify(KAFKA_COMMANDS)]),
+    reference: standInReference('kafka', DEFAULT_KAFKA_VERSION, ['kafka-tools', JAVA_PACKAGE, KAFKA_RUN_CLASS, KAFKA_TOOLS_LOG4J, renderLog4jConfig(), JSON.stringify(KAFKA_COMMANDS)]),
     build: buildKafkaStandIn,
   },
   timescaledb: {

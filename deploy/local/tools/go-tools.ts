@@ -12,6 +12,7 @@ import {
   KUBECONFORM_VERSION,
   KUBERNETES_STAGING_VERSION,
   KUBERNETES_VERSION,
+  PROMETHEUS_MODULE_VERSION,
   REGISTRY_VERSION,
   SKAFFOLD_VERSION,
 } from './tool-versions.js';
@@ -22,7 +23,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -97,6 +98,13 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     version: REGISTRY_VERSION,
     mainPackage: 'github.com/distribution/distribution/v3/cmd/registry',
     ldflags: ['-s', '-w', `-X github.com/distribution/distribution/v3/version.version=${REGISTRY_VERSION}`],
+  },
+  // Tests the chart's alert rules (promtool test rules).
+  promtool: {
+    module: 'github.com/prometheus/prometheus',
+    version: PROMETHEUS_MODULE_VERSION,
+    mainPackage: 'github.com/prometheus/prometheus/cmd/promtool',
+    ldflags: ['-s', '-w'],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),
   'kube-controller-manager': kubernetesRecipe('kube-controller-manager'),

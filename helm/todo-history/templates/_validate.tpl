@@ -24,6 +24,9 @@ cross-field checks, so that a bad combination fails at `helm install` rather tha
 {{- fail (printf "auth.kafkaSaslPassword is required with kafka.sasl.mechanism %s unless auth.existingSecret is set" $values.kafka.sasl.mechanism) }}
 {{- end }}
 {{- end }}
+{{- if and $values.keda.enabled (gt (int $values.keda.minReplicas) (int $values.kafka.topic.partitions)) }}
+{{- fail "keda.minReplicas must not exceed kafka.topic.partitions: KEDA caps the replicas at the partition count" }}
+{{- end }}
 {{- if $values.scaler.enabled }}
 {{- $election := $values.scaler.leaderElection }}
 {{- if gt (int $values.scaler.minReplicas) (int $values.scaler.maxReplicas) }}
