@@ -52,6 +52,8 @@ const env = toEnvironment({
   kubectl: cluster.binaries.kubectl,
   helm: cluster.binaries.helm,
   crictl: cluster.binaries.crictl,
+  skaffold: cluster.binaries.skaffold,
+  registry: cluster.registry,
   containerdSocket: cluster.containerdSocket,
   image,
   upgradeImage,

@@ -8,6 +8,7 @@ import { ensureClusterPackages } from '../../deploy/local/cluster/debian-package
 import { createNetworkNamespace } from '../../deploy/local/cluster/network-namespace.js';
 import { buildApplicationImage, buildApplicationImageWithExtraMigration } from '../../deploy/local/image/application-image.js';
 import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
+import { ensureServiceStandIn } from '../../deploy/local/image/service-stand-ins.js';
 import { saveImage } from '../../deploy/local/image/podman.js';
 import { ensureChartCrdFiles } from '../../deploy/local/tools/custom-resource-definitions.js';
 import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
@@ -53,6 +54,10 @@ log(`image ${image.reference} built in ${seconds(phase)}: ${(image.sizeBytes / 1
 phase = Date.now();
 const upgradeImage = await buildApplicationImageWithExtraMigration(UPGRADE_IMAGE);
 log(`image ${upgradeImage.reference} built in ${seconds(phase)}`);
+phase = Date.now();
+// skaffold tags these inside the namespace, where the Debian mirror they are built from cannot be reached.
+const standIns = [await ensureServiceStandIn('kafka'), await ensureServiceStandIn('timescaledb')];
+log(`stand-ins ${standIns.join(', ')} ready in ${seconds(phase)}`);
 
 const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
   const archives = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-images-'));

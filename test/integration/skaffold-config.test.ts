@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { chartDir, repoRoot } from '../support/kubernetes/helm-chart.js';
 import { kubeconform } from '../support/kubernetes/kubeconform.js';
-import { findObject, parseManifests, podSpecOf, type Deployment, type Job, type KubeObject, type Secret, type Service } from '../support/kubernetes/manifests.js';
+import { findObject, parseManifests, podSpecOf, type ConfigMap, type Deployment, type KubeObject, type Secret, type Service, type StatefulSet } from '../support/kubernetes/manifests.js';
 import { skaffold } from '../support/kubernetes/skaffold.js';
 import { DEFAULT_KAFKA_VERSION } from '../../deploy/local/services/kafka-jars.js';
 import { SKAFFOLD_CONFIG_VERSION } from '../../deploy/local/tools/skaffold-schema.js';
@@ -56,6 +56,17 @@ describe('skaffold.yaml and the development manifests in deploy/', { timeout: TO
     const dev = await skaffold(['diagnose', '--yaml-only', '--profile', 'dev']);
     assert.equal(dev.exitCode, 0, dev.stderr);
     assert.deepEqual(configNames(dev.stdout), ['todo-history-dev-services', 'todo-history']);
+    const cluster = await skaffold(['diagnose', '--yaml-only', '--profile', 'local-cluster']);
+    assert.equal(cluster.exitCode, 0, cluster.stderr);
+    assert.deepEqual(configNames(cluster.stdout), ['todo-history-dev-services', 'todo-history']);
+  });
+
+  it('build every image of the local-cluster profile with the custom builder, deploy/\'s public ones as stand-ins', async () => {
+    const result = await skaffold(['render', '--offline=true', '--digest-source=tag', '--profile', 'local-cluster', '--default-repo=127.0.0.1:5000']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const images = parseManifests(result.stdout).flatMap((o) => (['StatefulSet', 'Deployment', 'Job', 'Pod'].includes(o.kind) ? podSpecOf(o).containers.map((c) => c.image) : []));
+    assert.ok(images.length >= 6, images.join(' '));
+    for (const image of images) assert.match(image, /^127\.0\.0\.1:5000\/(todo-history|apache_kafka|timescale_timescaledb):[0-9a-f]{64}$/);
   });
 
   it('build the Dockerfile and hand the built image to the chart, and forward the metrics port', () => {
@@ -115,16 +126,28 @@ describe('skaffold.yaml and the development manifests in deploy/', { timeout: TO
   });
 
   describe('deploy/k8s', () => {
-    const manifests = (): KubeObject[] =>
-      parseManifests(readdirSync(DEV_MANIFESTS).map((file) => readFileSync(path.join(DEV_MANIFESTS, file), 'utf8')).join('\n---\n'));
+    // kustomization.yaml makes the directory a kustomize base; it is no Kubernetes object.
+    const manifestFiles = (): string[] => readdirSync(DEV_MANIFESTS).filter((file) => file !== 'kustomization.yaml').map((file) => path.join(DEV_MANIFESTS, file));
+    const manifests = (): KubeObject[] => parseManifests(manifestFiles().map((file) => readFileSync(file, 'utf8')).join('\n---\n'));
+
+    it('lists every manifest in its kustomization, which skaffold renders', () => {
+      const kustomization = readYaml<{ resources: string[] }>(path.join(DEV_MANIFESTS, 'kustomization.yaml'));
+      assert.deepEqual([...kustomization.resources].sort(), manifestFiles().map((file) => path.basename(file)).sort());
+    });
+
+    it('pins the database image by digest', () => {
+      const database = podSpecOf(findObject(manifests(), 'StatefulSet', 'timescaledb')).containers[0];
+      assert.match(database?.image ?? '', /^timescale\/timescaledb:[\w.-]+@sha256:[0-9a-f]{64}$/);
+    });
 
     it('is valid for kubeconform -strict', async () => {
-      const files = (await fs.readdir(DEV_MANIFESTS)).map((file) => path.join(DEV_MANIFESTS, file));
+      const files = manifestFiles();
       const report = await kubeconform(files);
       assert.equal(report.exitCode, 0, report.resources.map((r) => `${r.kind}/${r.name}: ${r.msg}`).join('\n'));
       assert.deepEqual(report.resources.map((r) => `${r.kind}/${r.name}:${r.status}`).sort(), [
-        'Job/todo-history-topics:statusValid',
+        'ConfigMap/kafka-config:statusValid',
         'Secret/todo-history-credentials:statusValid',
+        'Service/kafka-headless:statusValid',
         'Service/kafka:statusValid',
         'Service/timescaledb:statusValid',
         'StatefulSet/kafka:statusValid',
@@ -132,17 +155,27 @@ describe('skaffold.yaml and the development manifests in deploy/', { timeout: TO
       ]);
     });
 
-    it('creates the application\'s topics with the chart\'s partition count, on the Kafka version the tests run', () => {
-      const job = findObject<Job>(manifests(), 'Job', 'todo-history-topics');
-      const [container] = job.spec.template.spec.containers;
-      const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+    it('governs each StatefulSet with a headless Service, and probes the database over TCP, which its init server does not listen on', () => {
+      const objects = manifests();
+      const kafka = findObject<StatefulSet>(objects, 'StatefulSet', 'kafka');
+      const governing = findObject<Service>(objects, 'Service', kafka.spec.serviceName);
+      assert.equal(governing.spec.clusterIP, 'None');
+      // The broker advertises its pod's name there, which its own topics container needs before the pod is Ready.
+      assert.equal(governing.spec.publishNotReadyAddresses, true);
+      const properties = findObject<ConfigMap>(objects, 'ConfigMap', 'kafka-config').data?.['server.properties'] ?? '';
+      assert.match(properties, new RegExp(`^advertised\\.listeners=PLAINTEXT://kafka-0\\.${kafka.spec.serviceName}:9092$`, 'm'));
+      const database = podSpecOf(findObject(objects, 'StatefulSet', 'timescaledb')).containers[0];
+      assert.ok(database?.readinessProbe?.exec?.command.includes('--host=127.0.0.1'), JSON.stringify(database?.readinessProbe));
+    });
+
+    it('creates the application\'s topics in every Kafka pod, with the chart\'s partition count, on the Kafka version the tests run', () => {
+      const kafka = podSpecOf(findObject(manifests(), 'StatefulSet', 'kafka'));
+      const topics = kafka.containers.find((container) => container.name === 'topics');
+      const env = Object.fromEntries((topics?.env ?? []).map((e) => [e.name, e.value]));
       const app = loadConfig({});
       assert.equal(env['TOPICS'], `${app.kafka.topic} ${app.kafka.dlqTopic}`);
       assert.equal(Number(env['PARTITIONS']), readYaml<{ kafka: { topic: { partitions: number } } }>(path.join(chartDir, 'values.yaml')).kafka.topic.partitions);
-      assert.equal(container?.image, `apache/kafka:${DEFAULT_KAFKA_VERSION}`);
-      const kafka = podSpecOf(findObject(manifests(), 'StatefulSet', 'kafka'));
-      assert.equal(kafka.containers[0]?.image, `apache/kafka:${DEFAULT_KAFKA_VERSION}`);
-      // A Service named kafka would otherwise inject KAFKA_PORT & co., which the image reads as broker settings.
+      assert.deepEqual(kafka.containers.map((container) => container.image), [`apache/kafka:${DEFAULT_KAFKA_VERSION}`, `apache/kafka:${DEFAULT_KAFKA_VERSION}`]);
       assert.equal(kafka.enableServiceLinks, false);
     });
 

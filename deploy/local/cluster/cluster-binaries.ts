@@ -1,6 +1,6 @@
 import { ensureGoTool, type GoTool } from '../tools/go-tools.js';
 
-const CLUSTER_TOOLS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl', 'crictl', 'coredns', 'helm'] as const;
+const CLUSTER_TOOLS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl', 'crictl', 'coredns', 'helm', 'registry', 'skaffold'] as const;
 
 export type ClusterBinaries = Readonly<Record<(typeof CLUSTER_TOOLS)[number], string>>;
 

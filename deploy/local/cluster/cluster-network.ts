@@ -11,3 +11,4 @@ export const APISERVER_PORT = 6443;
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 export const KUBELET_PORT = 10250;
+export const REGISTRY_PORT = 5000;

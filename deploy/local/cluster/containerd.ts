@@ -46,7 +46,16 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.tracing.proc
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "${CNI_PLUGINS}"
     conf_dir = "${path.join(directory, 'cni')}"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "${path.join(directory, 'certs.d')}"
 `;
+}
+
+/** hosts.toml telling containerd to pull `registry` (host:port) over plain HTTP. */
+async function writePlainHttpRegistry(directory: string, registry: string): Promise<void> {
+  const hostDir = path.join(directory, 'certs.d', registry);
+  await fs.mkdir(hostDir, { recursive: true });
+  await fs.writeFile(path.join(hostDir, 'hosts.toml'), `server = "http://${registry}"\n\n[host."http://${registry}"]\n  capabilities = ["pull", "resolve"]\n`);
 }
 
 function renderCniConfig(directory: string): string {
@@ -66,9 +75,13 @@ function renderCniConfig(directory: string): string {
   }, null, 2);
 }
 
-/** containerd with the CRI plugin, runc and a bridge CNI network, everything kept under `directory`. */
-export async function startContainerd(directory: string, pauseImage: string, timeoutMs: number): Promise<Containerd> {
+/**
+ * containerd with the CRI plugin, runc and a bridge CNI network, everything kept under `directory`; it pulls
+ * from `plainHttpRegistry` (host:port) without TLS.
+ */
+export async function startContainerd(directory: string, pauseImage: string, plainHttpRegistry: string, timeoutMs: number): Promise<Containerd> {
   await fs.mkdir(path.join(directory, 'cni'), { recursive: true });
+  await writePlainHttpRegistry(directory, plainHttpRegistry);
   const socket = path.join(directory, 'containerd.sock');
   const configFile = path.join(directory, 'config.toml');
   await fs.writeFile(configFile, renderConfig(directory, socket, pauseImage));

@@ -21,6 +21,7 @@ import { startKubeScheduler } from './kube-scheduler.js';
 import { writeUserKubeconfig } from './kubeconfig-files.js';
 import { runKubectl } from './kubectl.js';
 import { startKubelet } from './kubelet.js';
+import { REGISTRY_HOST, startLocalRegistry } from './local-registry.js';
 import { createClusterPki, type ClusterUser } from './pki.js';
 
 export interface LocalCluster {
@@ -31,6 +32,8 @@ export interface LocalCluster {
   readonly binaries: ClusterBinaries;
   /** containerd's CRI socket, for crictl. */
   readonly containerdSocket: string;
+  /** host:port of a plain-HTTP registry in the namespace that containerd pulls from (skaffold's default repo). */
+  readonly registry: string;
   /** Logs, configuration and state of every component; removed by stop(). */
   readonly workDir: string;
   kubectl(args: readonly string[]): Promise<string>;
@@ -66,7 +69,7 @@ async function residentBytes(pid: number | undefined): Promise<number> {
 
 /**
  * A real single-node Kubernetes: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
- * containerd + runc with a bridge CNI network, the kubelet, kube-proxy (nftables) and CoreDNS. Must be
+ * a local registry, containerd + runc with a bridge CNI network, the kubelet, kube-proxy (nftables) and CoreDNS. Must be
  * called from inside the namespace createNetworkNamespace made; everything it starts is stopped by
  * stop() or when this process exits, and the host state the kubelet changes is put back.
  */
@@ -131,7 +134,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     processes.push(startKubeControllerManager(binaries['kube-controller-manager'], workDir, await kubeconfigOf('kube-controller-manager'), pki));
     processes.push(startKubeScheduler(binaries['kube-scheduler'], workDir, await kubeconfigOf('kube-scheduler')));
 
-    const containerd = await startContainerd(path.join(workDir, 'containerd'), options.pauseImage, timeoutMs);
+    processes.push(await startLocalRegistry(binaries.registry, workDir, timeoutMs));
+    const containerd = await startContainerd(path.join(workDir, 'containerd'), options.pauseImage, REGISTRY_HOST, timeoutMs);
     processes.push(containerd.process);
     containerdSocket = containerd.socket;
     for (const archive of options.imageArchives) await containerd.importImage(archive);
@@ -154,6 +158,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       nodeIp: NODE_IP,
       binaries,
       containerdSocket: containerd.socket,
+      registry: REGISTRY_HOST,
       workDir,
       kubectl,
       memoryBytes: async () => (await Promise.all(processes.map((child) => residentBytes(child.pid)))).reduce((sum, bytes) => sum + bytes, 0),

@@ -15,10 +15,15 @@ export interface BuiltImage {
   readonly sizeBytes: number;
 }
 
-async function buildFrom(context: string, reference: string): Promise<BuiltImage> {
+async function buildFrom(context: string, reference: string, dockerfile = path.join(REPOSITORY_ROOT, 'Dockerfile')): Promise<BuiltImage> {
   const { nodeImage, runtimeImage } = await ensureBaseImageStandIns();
-  await buildImage(context, path.join(REPOSITORY_ROOT, 'Dockerfile'), reference, { NODE_IMAGE: nodeImage, RUNTIME_IMAGE: runtimeImage });
+  await buildImage(context, dockerfile, reference, { NODE_IMAGE: nodeImage, RUNTIME_IMAGE: runtimeImage });
   return { reference, sizeBytes: await imageSizeBytes(reference) };
+}
+
+/** Builds the Dockerfile of a checkout at `repositoryRoot` (skaffold's build context) on the stand-in base images. */
+export function buildApplicationImageIn(repositoryRoot: string, reference: string): Promise<BuiltImage> {
+  return buildFrom(repositoryRoot, reference, path.join(repositoryRoot, 'Dockerfile'));
 }
 
 /** Builds the repository's Dockerfile, as users do, with the stand-in base images passed as build arguments. */

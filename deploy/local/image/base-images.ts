@@ -110,3 +110,14 @@ export async function ensureBaseImageStandIns(): Promise<{ nodeImage: string; ru
   }
   return { nodeImage: NODE_STAND_IN, runtimeImage: DISTROLESS_STAND_IN };
 }
+
+/** The Debian bookworm minbase image the stand-ins start from, made with debootstrap on first use. */
+export async function ensureDebianMinbase(): Promise<string> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-minbase-'));
+  try {
+    await ensureMinbase(workDir);
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+  return MINBASE_IMAGE;
+}

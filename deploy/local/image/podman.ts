@@ -43,3 +43,12 @@ export async function imageSizeBytes(reference: string): Promise<number> {
   const { stdout } = await podman(['image', 'inspect', '--format', '{{.Size}}', reference]);
   return Number(stdout.trim());
 }
+
+export async function tagImage(source: string, target: string): Promise<void> {
+  await podman(['tag', source, target]);
+}
+
+/** Pushes `reference` to its registry over plain HTTP (the local cluster's registry has no TLS). */
+export async function pushImage(reference: string): Promise<void> {
+  await podman(['push', '--tls-verify=false', reference]);
+}

@@ -22,13 +22,18 @@ export interface KafkaRuntime {
   readonly libsDir: string;
 }
 
+export interface KafkaJarOptions {
+  /** Also the command-line tools (kafka-topics, the console producer: org.apache.kafka:kafka-tools). */
+  readonly withTools?: boolean;
+}
+
 /**
  * The jars a Kafka broker of `version` needs, downloaded from Maven Central once and reused afterwards.
  * The directory name includes a hash of the generated pom, so changing the dependency list never
  * reuses a stale download.
  */
-export async function ensureKafkaJars(version = DEFAULT_KAFKA_VERSION, cacheDir = resolveCacheDir()): Promise<KafkaRuntime> {
-  const pom = renderPom(version);
+export async function ensureKafkaJars(version = DEFAULT_KAFKA_VERSION, cacheDir = resolveCacheDir(), { withTools = false }: KafkaJarOptions = {}): Promise<KafkaRuntime> {
+  const pom = renderPom(version, withTools);
   const runtimeDir = join(cacheDir, 'kafka', `${version}-${createHash('sha256').update(pom).digest('hex').slice(0, 8)}`);
   if (!(await pathExists(join(runtimeDir, COMPLETE_MARKER)))) {
     await withFileLock(`${runtimeDir}.lock`, async () => {
@@ -64,7 +69,7 @@ async function downloadInto(runtimeDir: string, pom: string, version: string): P
   await rename(stagingDir, runtimeDir);
 }
 
-function renderPom(version: string): string {
+function renderPom(version: string, withTools: boolean): string {
   const dependency = (groupId: string, artifactId: string, dependencyVersion: string): string =>
     `    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${dependencyVersion}</version></dependency>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -76,7 +81,7 @@ function renderPom(version: string): string {
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-${dependency('org.apache.kafka', 'kafka_2.13', version)}
+${dependency('org.apache.kafka', 'kafka_2.13', version)}${withTools ? `\n${dependency('org.apache.kafka', 'kafka-tools', version)}` : ''}
 ${dependency('org.apache.logging.log4j', 'log4j-core', LOG4J_VERSION)}
 ${dependency('org.apache.logging.log4j', 'log4j-slf4j-impl', LOG4J_VERSION)}
   </dependencies>

@@ -13,6 +13,7 @@ import {
   KUBERNETES_STAGING_VERSION,
   KUBERNETES_VERSION,
   PROMETHEUS_MODULE_VERSION,
+  REGISTRY_VERSION,
   SKAFFOLD_VERSION,
 } from './tool-versions.js';
 
@@ -22,7 +23,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'promtool' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -91,6 +92,12 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     version: COREDNS_VERSION,
     mainPackage: 'github.com/coredns/coredns',
     ldflags: ['-s', '-w'],
+  },
+  registry: {
+    module: 'github.com/distribution/distribution/v3',
+    version: REGISTRY_VERSION,
+    mainPackage: 'github.com/distribution/distribution/v3/cmd/registry',
+    ldflags: ['-s', '-w', `-X github.com/distribution/distribution/v3/version.version=${REGISTRY_VERSION}`],
   },
   // Tests the chart's alert rules (promtool test rules).
   promtool: {

@@ -5,6 +5,8 @@ export const SKAFFOLD_VERSION = 'v2.24.0';
 export const ETCD_VERSION = 'v3.7.3';
 export const CRICTL_VERSION = 'v1.37.0';
 export const COREDNS_VERSION = 'v1.15.0';
+/** The CNCF distribution registry: the local registry skaffold pushes to and containerd pulls from. */
+export const REGISTRY_VERSION = 'v3.1.2';
 /** Prometheus 3.x publishes its Go module as v0.<minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
 export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
 /** The custom resources the chart can render: Prometheus Operator's (ServiceMonitor, PrometheusRule) and KEDA's (ScaledObject). */

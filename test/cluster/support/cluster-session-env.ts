@@ -5,6 +5,9 @@ export interface ClusterSessionEnv {
   readonly kubectl: string;
   readonly helm: string;
   readonly crictl: string;
+  readonly skaffold: string;
+  /** host:port of the plain-HTTP registry containerd pulls from: skaffold's default repo. */
+  readonly registry: string;
   /** containerd's CRI socket, for crictl. */
   readonly containerdSocket: string;
   /** The application image, already in the node's containerd. */
@@ -26,6 +29,8 @@ const VARIABLES: Readonly<Record<keyof ClusterSessionEnv, string>> = {
   kubectl: 'CLUSTER_KUBECTL',
   helm: 'CLUSTER_HELM',
   crictl: 'CLUSTER_CRICTL',
+  skaffold: 'CLUSTER_SKAFFOLD',
+  registry: 'CLUSTER_REGISTRY',
   containerdSocket: 'CLUSTER_CONTAINERD_SOCKET',
   image: 'CLUSTER_IMAGE',
   upgradeImage: 'CLUSTER_UPGRADE_IMAGE',

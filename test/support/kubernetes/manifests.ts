@@ -31,6 +31,7 @@ export interface EnvFromSource {
 
 export interface Probe {
   httpGet?: { path: string; port: string | number };
+  exec?: { command: string[] };
 }
 
 export interface SecurityContext {
@@ -84,6 +85,11 @@ export interface Deployment extends KubeObject {
   spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate };
 }
 
+export interface StatefulSet extends KubeObject {
+  kind: 'StatefulSet';
+  spec: { serviceName: string; template: PodTemplate };
+}
+
 export interface Job extends KubeObject {
   kind: 'Job';
   spec: { template: PodTemplate };
@@ -125,7 +131,7 @@ export interface RoleBinding extends KubeObject {
 
 export interface Service extends KubeObject {
   kind: 'Service';
-  spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] };
+  spec: { selector: Record<string, string>; clusterIP?: string; publishNotReadyAddresses?: boolean; ports: { name: string; port: number; targetPort: string | number }[] };
 }
 
 /** Every object of a multi-document YAML stream, skipping empty documents. */
