@@ -23,7 +23,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | 'prometheus' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -106,6 +106,14 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     mainPackage: 'github.com/prometheus/prometheus/cmd/promtool',
     ldflags: ['-s', '-w'],
     // Without the service discoveries' cloud SDKs (only `promtool check sd` uses them): a third of the build time.
+    tags: ['remove_all_sd'],
+  },
+  // Scrapes a local run for the dashboard snapshot (npm run dashboard:snapshot).
+  prometheus: {
+    module: 'github.com/prometheus/prometheus',
+    version: PROMETHEUS_MODULE_VERSION,
+    mainPackage: 'github.com/prometheus/prometheus/cmd/prometheus',
+    ldflags: ['-s', '-w'],
     tags: ['remove_all_sd'],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),
