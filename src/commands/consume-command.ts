@@ -15,10 +15,15 @@ import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
 import { describeError } from '../process/describe-error.js';
 import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { StartupRetry } from '../retry/startup-retry.js';
+import { diagnosingFailures } from '../connection/connection-failure.js';
+import { databaseConnectionSettings } from '../db/database-connection-settings.js';
+import { checkKafkaTls } from '../kafka/check-kafka-tls.js';
+import { kafkaConnectionSettings } from '../kafka/kafka-connection-settings.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
+const kafkaTlsCheckTimeoutMs = 5_000;
 
 /** Ready: started, a member of the group, no partition stuck, and the database answers with a schema this build runs on. */
 async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
@@ -73,8 +78,16 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
   });
   startup
     .run([
-      { name: 'database', run: () => assertSchemaVersion(db) },
-      { name: 'kafka', run: () => consumer.start() },
+      // A refused connection is retried; a certificate or password that is wrong ends the start at once.
+      { name: 'database', run: () => diagnosingFailures(databaseConnectionSettings(config.database), () => assertSchemaVersion(db)) },
+      {
+        name: 'kafka',
+        run: () =>
+          diagnosingFailures(kafkaConnectionSettings(config.kafka), async () => {
+            await checkKafkaTls(config.kafka, kafkaTlsCheckTimeoutMs);
+            await consumer.start();
+          }),
+      },
     ])
     .then(
       (started) => {

@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { causeChain } from '../connection/cause-chain.js';
 
 /** What the scaler was doing when it failed: a label of the errors metric. */
 export type ScalerOperation = 'lease' | 'partitions' | 'read_scale' | 'patch_scale' | 'record_event';
@@ -45,16 +46,6 @@ const kafkaConnectionErrors = new Set([
   'KafkaJSNumberOfRetriesExceeded',
   'TimeoutError',
 ]);
-
-/** The error and what it wraps: kafkajs nests the real cause in `originalError`. */
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let current = error; typeof current === 'object' && current !== null && chain.length < 5; ) {
-    chain.push(current);
-    current = 'originalError' in current ? current.originalError : 'cause' in current ? current.cause : undefined;
-  }
-  return chain;
-}
 
 function field(error: unknown, name: 'name' | 'type'): unknown {
   return typeof error === 'object' && error !== null && name in error ? (error as Record<string, unknown>)[name] : undefined;
