@@ -7,6 +7,7 @@ import { EventLogConsumer } from '../consumer/event-log-consumer.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { withTimeout } from '../async/with-timeout.js';
+import { assertPrivileges } from '../db/role-privileges.js';
 import { assertSchemaVersion, schemaStanding } from '../db/schema-version.js';
 import { closeHealthServer, type ProbeResult } from '../http/health-server.js';
 import { serveProbes } from '../http/serve-probes.js';
@@ -43,7 +44,9 @@ async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kyse
 /**
  * Runs the consumer until SIGTERM or SIGINT. The probes are served at once; until PostgreSQL answers
  * with the schema this build runs on and Kafka lets it join, /readyz says what it waits for and the
- * start is retried with the batch backoff. Only a wrong schema or a missing topic ends it (exit 1).
+ * start is retried with the batch backoff. Only a wrong schema, a database role lacking a privilege it
+ * needs, a missing topic, or a certificate or password that the server or this client refuses ends it
+ * (exit 1).
  * The first signal stops fetching, lets the batch in flight finish and commit, leaves the group and
  * closes the pool, within the shutdown grace; a second one exits at once.
  */
@@ -79,7 +82,14 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
   startup
     .run([
       // A refused connection is retried; a certificate or password that is wrong ends the start at once.
-      { name: 'database', run: () => diagnosingFailures(databaseConnectionSettings(config.database), () => assertSchemaVersion(db)) },
+      {
+        name: 'database',
+        run: () =>
+          diagnosingFailures(databaseConnectionSettings(config.database), async () => {
+            await assertPrivileges(db, 'consume');
+            await assertSchemaVersion(db);
+          }),
+      },
       {
         name: 'kafka',
         run: () =>

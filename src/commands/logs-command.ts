@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
+import { assertPrivileges } from '../db/role-privileges.js';
 import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs, type ReadOptions } from '../db/read-queries.js';
 import { databaseConnectionSettings } from '../db/database-connection-settings.js';
 import { logCommandFailure } from './log-command-failure.js';
@@ -17,6 +18,7 @@ export type LogsQuery =
 export async function logsCommand(query: LogsQuery, options: ReadOptions, config: AppConfig, logger: Logger): Promise<number> {
   const db = createDatabase(config.database, logger, { applicationName: 'todo-history-logs' });
   try {
+    await assertPrivileges(db, 'read');
     const result =
       query.kind === 'group' ? await getGroupLogs(db, query.id, options)
       : query.kind === 'task' ? await getTaskLogs(db, query.id, options)

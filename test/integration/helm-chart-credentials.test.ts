@@ -75,3 +75,57 @@ describe('Helm chart: database credentials reach only the pods that talk to the 
     }
   });
 });
+
+describe("Helm chart: the migration Job's own Secret (migration.auth), for the schema owner's role", { timeout: TOOL_BUILD_TIMEOUT_MS }, () => {
+  const consumerAuth = { 'auth.databaseUrl': 'postgres://todo_consumer@db:5432/todo', 'auth.databasePassword': 'consumer-pw' };
+
+  /** The pod's secretKeyRef environment entries, sorted. */
+  function secretRefs(pod: PodSpec): string[] {
+    return pod.containers.flatMap((container) =>
+      (container.env ?? []).flatMap((entry) => {
+        const ref = entry.valueFrom?.secretKeyRef;
+        return ref === undefined ? [] : [`${entry.name} ← ${ref.name}/${ref.key}`];
+      }),
+    ).sort();
+  }
+
+  it('gives the migration Job the owner Secret and leaves the consumer and the test pod on their own', async () => {
+    const objects = await renderChart({ set: { ...consumerAuth, 'migration.auth.existingSecret': 'schema-owner' } });
+    assert.deepEqual(secretRefs(podSpecOf(findObject(objects, 'Job', `${FULLNAME}-migrate`))), [
+      'DATABASE_PASSWORD ← schema-owner/database-password',
+      'DATABASE_URL ← schema-owner/database-url',
+    ]);
+    assert.deepEqual(secretRefs(podSpecOf(findObject(objects, 'Deployment', FULLNAME))), [
+      `DATABASE_PASSWORD ← ${FULLNAME}/database-password`,
+      `DATABASE_URL ← ${FULLNAME}/database-url`,
+    ]);
+    assert.deepEqual(secretRefs(podSpecOf(findObject(objects, 'Pod', `${FULLNAME}-test-schema`))), [
+      `DATABASE_PASSWORD ← ${FULLNAME}/database-password`,
+      `DATABASE_URL ← ${FULLNAME}/database-url`,
+    ]);
+    assert.equal(objects.some((object) => object.kind === 'Secret' && object.metadata.name === `${FULLNAME}-migrate`), false, 'no copy of the consumer credentials for the hook');
+  });
+
+  it('reads the keys migration.auth.secretKeys names, with no password key, also as mounted files', async () => {
+    const set = { 'auth.existingSecret': 'consumer', 'migration.auth.existingSecret': 'schema-owner', 'migration.auth.secretKeys.databaseUrl': 'owner-url', 'migration.auth.secretKeys.databasePassword': '' };
+    const job = podSpecOf(findObject(await renderChart({ set }), 'Job', `${FULLNAME}-migrate`));
+    assert.deepEqual(secretRefs(job), ['DATABASE_URL ← schema-owner/owner-url']);
+
+    const mounted = podSpecOf(findObject(await renderChart({ set: { ...set, 'auth.mountAsFiles': 'true' } }), 'Job', `${FULLNAME}-migrate`));
+    const credentials = mounted.volumes?.find((volume) => volume.name === 'credentials')?.secret;
+    assert.equal(credentials?.secretName, 'schema-owner');
+    assert.deepEqual(credentials.items, [{ key: 'owner-url', path: 'owner-url' }]);
+    assert.deepEqual(
+      mounted.containers[0]?.env?.filter((entry) => entry.name.startsWith('DATABASE_URL')),
+      [{ name: 'DATABASE_URL_FILE', value: '/var/run/secrets/todo-history/owner-url' }],
+    );
+  });
+
+  it("falls back to the consumer's credentials without migration.auth", async () => {
+    const objects = await renderChart({ set: { 'auth.existingSecret': 'consumer' } });
+    assert.deepEqual(secretRefs(podSpecOf(findObject(objects, 'Job', `${FULLNAME}-migrate`))), [
+      'DATABASE_PASSWORD ← consumer/database-password',
+      'DATABASE_URL ← consumer/database-url',
+    ]);
+  });
+});

@@ -125,12 +125,12 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- default (include "todo-history.fullname" .) .Values.auth.existingSecret }}
 {{- end }}
 
-{{/* Non-empty when a database password is read from the Secret. */}}
+{{/* The key of the database password in the Secret, or nothing when none is read; call with .Values.auth or .Values.migration.auth. */}}
 {{- define "todo-history.hasDatabasePassword" -}}
-{{- if .Values.auth.existingSecret }}
-{{- .Values.auth.secretKeys.databasePassword }}
-{{- else if .Values.auth.databasePassword }}
-{{- .Values.auth.secretKeys.databasePassword }}
+{{- if .existingSecret }}
+{{- .secretKeys.databasePassword }}
+{{- else if .databasePassword }}
+{{- .secretKeys.databasePassword }}
 {{- end }}
 {{- end }}
 

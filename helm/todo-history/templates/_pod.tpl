@@ -4,15 +4,18 @@ Pieces of the chart's pod specs. The ones that take a dict read:
   database    whether the pod talks to PostgreSQL
   kafka       whether the pod talks to Kafka
   secretName  the Secret holding the credentials
+  auth        optional: the values naming the database keys of that Secret (default .Values.auth; the
+              migration Job passes .Values.migration.auth when it has a Secret of its own)
   workload    the values of the workload's own settings (extraEnv, extraVolumes, …): .Values, .Values.scaler or .Values.migration
 */}}
 
 {{/* Secret settings as "ENV: secret key" lines. */}}
 {{- define "todo-history.secretKeysByEnv" -}}
 {{- $values := .context.Values -}}
+{{- $auth := .auth | default $values.auth -}}
 {{- if .database }}
-DATABASE_URL: {{ $values.auth.secretKeys.databaseUrl }}
-{{- with include "todo-history.hasDatabasePassword" .context }}
+DATABASE_URL: {{ $auth.secretKeys.databaseUrl }}
+{{- with include "todo-history.hasDatabasePassword" $auth }}
 DATABASE_PASSWORD: {{ . }}
 {{- end }}
 {{- end }}

@@ -1,0 +1,88 @@
+import { sql, type Kysely } from 'kysely';
+
+/** What a process does with the database: `consume` writes the history, `read` serves `todo-history logs`. */
+export type DatabaseUse = 'consume' | 'read';
+
+/** A privilege the connected role lacks, with the statement (run by the schema's owner) that grants it. */
+export interface MissingPrivilege {
+  privilege: string;
+  on: string;
+  grant: string;
+}
+
+interface PrivilegeRow {
+  role: string;
+  id_sequence: string | null;
+  insert_rows: boolean | null;
+  select_rows: boolean | null;
+  use_sequence: boolean | null;
+  read_migrations: boolean | null;
+  read_levels: boolean | null;
+}
+
+/**
+ * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
+ * sequence's `nextval` needs USAGE) and reads the migration tables for its schema check; `read` only selects
+ * rows. A table that does not exist is not judged here: the schema check says what to migrate.
+ */
+export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<{ role: string; missing: MissingPrivilege[] }> {
+  const { rows } = await sql<PrivilegeRow>`
+    WITH tables AS (
+      SELECT to_regclass('todo_event_logs') AS events,
+             to_regclass('kysely_migration') AS migrations,
+             to_regclass('todo_history_migration_level') AS levels
+    ), sequences AS (
+      SELECT tables.*, CASE WHEN events IS NULL THEN NULL ELSE pg_get_serial_sequence('todo_event_logs', 'id') END AS seq
+      FROM tables
+    )
+    SELECT current_user AS role,
+           seq AS id_sequence,
+           CASE WHEN events IS NULL THEN NULL ELSE has_table_privilege(events, 'INSERT') END AS insert_rows,
+           CASE WHEN events IS NULL THEN NULL ELSE has_table_privilege(events, 'SELECT') END AS select_rows,
+           CASE WHEN seq IS NULL THEN NULL ELSE has_sequence_privilege(seq, 'USAGE') END AS use_sequence,
+           CASE WHEN migrations IS NULL THEN NULL ELSE has_table_privilege(migrations, 'SELECT') END AS read_migrations,
+           CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels
+    FROM sequences`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error('the privilege query returned no row');
+  const role = quoteIdentifier(row.role);
+  const missing: MissingPrivilege[] = [];
+  const need = (held: boolean | null, privilege: string, on: string, grantOn: string): void => {
+    if (held === false) missing.push({ privilege, on, grant: `GRANT ${privilege} ON ${grantOn} TO ${role}` });
+  };
+  if (use === 'consume') need(row.insert_rows, 'INSERT', 'table todo_event_logs', 'todo_event_logs');
+  need(row.select_rows, 'SELECT', 'table todo_event_logs', 'todo_event_logs');
+  if (use === 'consume') {
+    if (row.id_sequence !== null) need(row.use_sequence, 'USAGE', `sequence ${row.id_sequence}`, `SEQUENCE ${row.id_sequence}`);
+    need(row.read_migrations, 'SELECT', 'table kysely_migration', 'kysely_migration');
+    need(row.read_levels, 'SELECT', 'table todo_history_migration_level', 'todo_history_migration_level');
+  }
+  return { role: row.role, missing };
+}
+
+function quoteIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The connected role lacks privileges this process needs; the message lists the GRANTs that fix it. */
+export class MissingPrivilegesError extends Error {
+  readonly code = 'insufficient_privilege';
+  readonly retryable = false;
+
+  constructor(
+    readonly role: string,
+    readonly missing: readonly MissingPrivilege[],
+  ) {
+    super(
+      `database role "${role}" lacks ${missing.map((m) => `${m.privilege} on ${m.on}`).join(', ')}; ` +
+        `as the schema's owner run: ${missing.map((m) => `${m.grant};`).join(' ')} (README, "Database roles")`,
+    );
+    this.name = 'MissingPrivilegesError';
+  }
+}
+
+/** @throws MissingPrivilegesError when the connected role lacks what `use` needs. */
+export async function assertPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<void> {
+  const { role, missing } = await missingPrivileges(db, use);
+  if (missing.length > 0) throw new MissingPrivilegesError(role, missing);
+}
