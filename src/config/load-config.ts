@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import convict from 'convict';
 import { ConfigError } from './config-error.js';
 import { configFormats } from './config-formats.js';
@@ -52,11 +53,28 @@ interface FileSetting {
   value: string;
 }
 
-/** A client certificate is sent together with its key, or not at all. */
+/** OpenSSL's reason, e.g. "key values mismatch", without its error-code prefix. */
+function openSslReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '');
+}
+
+/**
+ * A client certificate is sent together with its key, or not at all, and the key must be the
+ * certificate's: TLS would otherwise fail inside the driver, later and in words that name no setting.
+ */
 function certificatePairProblems(cert: FileSetting, key: FileSetting): string[] {
-  if ((cert.value === '') === (key.value === '')) return [];
-  const [missing, given] = cert.value === '' ? [cert, key] : [key, cert];
-  return [`${missing.key} (${missing.env}): required when ${given.env} is set`];
+  if (cert.value === '' && key.value === '') return [];
+  if (cert.value === '' || key.value === '') {
+    const [missing, given] = cert.value === '' ? [cert, key] : [key, cert];
+    return [`${missing.key} (${missing.env}): required when ${given.env} is set`];
+  }
+  try {
+    createSecureContext({ cert: readFileSync(cert.value, 'utf8'), key: readFileSync(key.value, 'utf8') });
+    return [];
+  } catch (error) {
+    return [`${key.key} (${key.env}): cannot be used with the certificate in ${cert.env}: ${openSslReason(error)}`];
+  }
 }
 
 /** A TLS file given while TLS is off would be silently ignored: say so instead. */

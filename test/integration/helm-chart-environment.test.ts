@@ -10,6 +10,7 @@ import { loadScalerConfig, scalerConfigKeys, type ScalerConfig } from '../../src
 import { ciValuesFiles, NAMESPACE, RELEASE, renderChart, type RenderOptions } from '../support/kubernetes/helm-chart.js';
 import { findObject, isWorkload, podSpecOf, type Container, type Deployment, type KubeObject, type PodSpec } from '../support/kubernetes/manifests.js';
 import { classifySettings, containerSettings, effectiveEnvironment, mountedSecretKey, type ClassifiedSetting } from '../support/kubernetes/pod-settings.js';
+import { certificatePem, keyPem } from '../support/tls-fixture.js';
 
 // The first run may build helm from source.
 const TOOL_BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -71,17 +72,20 @@ const mustBeSet: Record<ChartContainer['command'], readonly string[]> = {
 
 const keyOf = (setting: ClassifiedSetting): string => ('key' in setting ? setting.key.env : setting.name);
 
-/** Settings that name a PEM file; the loader reads them, so they must exist where the test runs. */
+/** Local stand-ins for the PEM files a pod mounts, which the loader reads: a certificate, and its key for the *_KEY_FILE settings. */
+const placeholderDir = mkdtempSync(path.join(tmpdir(), 'todo-history-chart-pem-'));
+const placeholderCertificate = path.join(placeholderDir, 'tls.crt');
+const placeholderKey = path.join(placeholderDir, 'tls.key');
+writeFileSync(placeholderCertificate, certificatePem);
+writeFileSync(placeholderKey, keyPem);
 const pemFileSettings = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'DATABASE_SSL_CA_FILE', 'DATABASE_SSL_CERT_FILE', 'DATABASE_SSL_KEY_FILE'];
-const placeholderPem = path.join(mkdtempSync(path.join(tmpdir(), 'todo-history-chart-pem-')), 'placeholder.pem');
-writeFileSync(placeholderPem, '-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n');
 
-/** The environment with each PEM file the pod mounts from a Secret swapped for a local placeholder; one it does not mount fails. */
+/** The environment with each PEM file the pod mounts from a Secret swapped for a local stand-in; one it does not mount fails. */
 function withMountedPemFiles(env: Record<string, string>, { pod, container, where }: ChartContainer): Record<string, string> {
   const swapped = { ...env };
   for (const name of pemFileSettings.filter((setting) => env[setting] !== undefined)) {
     assert.ok(mountedSecretKey(pod, container, env[name] ?? ''), `${where}: ${name} = ${env[name]} is no key of a mounted Secret`);
-    swapped[name] = placeholderPem;
+    swapped[name] = name.endsWith('_KEY_FILE') ? placeholderKey : placeholderCertificate;
   }
   return swapped;
 }

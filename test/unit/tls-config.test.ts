@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadScalerConfig } from '../../src/config/scaler-config-schema.js';
+import { certificatePem, keyPem, otherKeyPem } from '../support/tls-fixture.js';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'todo-history-tls-config-'));
 
@@ -15,7 +16,10 @@ function file(name: string, content: string): string {
   return target;
 }
 
-const pem = file('ca.crt', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+
+const pem = file('client.crt', certificatePem);
+const key = file('client.key', keyPem);
+const otherKey = file('other.key', otherKeyPem);
 const notPem = file('ca.der', 'not a certificate');
 
 function problemsOf(load: (env: Record<string, string>) => unknown, env: Record<string, string>): readonly string[] {
@@ -34,14 +38,20 @@ describe('TLS settings', () => {
       KAFKA_SSL_ENABLED: 'true',
       KAFKA_SSL_CA_FILE: pem,
       KAFKA_SSL_CERT_FILE: pem,
-      KAFKA_SSL_KEY_FILE: pem,
+      KAFKA_SSL_KEY_FILE: key,
       DATABASE_SSL_MODE: 'verify-full',
       DATABASE_SSL_CA_FILE: pem,
       DATABASE_SSL_CERT_FILE: pem,
-      DATABASE_SSL_KEY_FILE: pem,
+      DATABASE_SSL_KEY_FILE: key,
     });
-    assert.deepEqual(config.kafka.ssl, { enabled: true, caFile: pem, certFile: pem, keyFile: pem, rejectUnauthorized: true });
-    assert.deepEqual([config.database.sslCaFile, config.database.sslCertFile, config.database.sslKeyFile], [pem, pem, pem]);
+    assert.deepEqual(config.kafka.ssl, { enabled: true, caFile: pem, certFile: pem, keyFile: key, rejectUnauthorized: true });
+    assert.deepEqual([config.database.sslCaFile, config.database.sslCertFile, config.database.sslKeyFile], [pem, pem, key]);
+  });
+
+  it('refuses a key that is not the certificate\'s, naming both settings', () => {
+    assert.deepEqual(problemsOf(loadConfig, { KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_CERT_FILE: pem, KAFKA_SSL_KEY_FILE: otherKey }), [
+      'kafka.ssl.keyFile (KAFKA_SSL_KEY_FILE): cannot be used with the certificate in KAFKA_SSL_CERT_FILE: key values mismatch',
+    ]);
   });
 
   it('refuses a file that is missing or not PEM, naming the key', () => {
@@ -53,7 +63,7 @@ describe('TLS settings', () => {
   });
 
   it('wants a client certificate and its key together', () => {
-    assert.deepEqual(problemsOf(loadConfig, { KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_CERT_FILE: pem, DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_KEY_FILE: pem }), [
+    assert.deepEqual(problemsOf(loadConfig, { KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_CERT_FILE: pem, DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_KEY_FILE: key }), [
       'kafka.ssl.keyFile (KAFKA_SSL_KEY_FILE): required when KAFKA_SSL_CERT_FILE is set',
       'database.sslCertFile (DATABASE_SSL_CERT_FILE): required when DATABASE_SSL_KEY_FILE is set',
     ]);
@@ -70,7 +80,7 @@ describe('TLS settings', () => {
   });
 
   it('applies the same Kafka TLS rules to the scaler', () => {
-    assert.deepEqual(problemsOf(loadScalerConfig, { SCALER_DEPLOYMENT: 'todo-history', KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_KEY_FILE: pem }), [
+    assert.deepEqual(problemsOf(loadScalerConfig, { SCALER_DEPLOYMENT: 'todo-history', KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_KEY_FILE: key }), [
       'kafka.ssl.certFile (KAFKA_SSL_CERT_FILE): required when KAFKA_SSL_KEY_FILE is set',
     ]);
   });
