@@ -165,7 +165,7 @@ describe('TLS and SASL against servers that speak them: SASL_SSL Kafka (SCRAM-SH
       assert.ok(summary.length > 0, output);
     });
 
-    it("the scaler's Kafka client reads the partition count over SASL_SSL, and names an unknown CA", async () => {
+    it("the scaler's Kafka client reads the partition count over SASL_SSL, with a client certificate too, and names an unknown CA", async () => {
       const logger = createLogger('silent');
       const counterWith = (env: Record<string, string>): PartitionCounter => {
         const config = loadScalerConfig({ SCALER_DEPLOYMENT: 'todo-history', KAFKA_TOPIC: topics.topic, ...env });
@@ -176,6 +176,13 @@ describe('TLS and SASL against servers that speak them: SASL_SSL Kafka (SCRAM-SH
         assert.equal(await counter.count(10_000), 3);
       } finally {
         await counter.close();
+      }
+      // The listener verifies a client certificate that is presented (ssl.client.auth=requested): this one is its CA's.
+      const mutual = counterWith({ ...kafkaTlsEnv(), KAFKA_SSL_CERT_FILE: tls.clientCertFile, KAFKA_SSL_KEY_FILE: tls.clientKeyFile });
+      try {
+        assert.equal(await mutual.count(10_000), 3);
+      } finally {
+        await mutual.close();
       }
       const untrusting = counterWith({ ...kafkaTlsEnv(), KAFKA_SSL_CA_FILE: tls.unrelatedCaFile });
       try {
