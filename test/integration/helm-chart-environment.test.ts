@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { configKeys, type ConfigKey } from '../../src/config/config-keys.js';
 import type { AppConfig } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -96,6 +96,8 @@ describe('Helm chart: environment of every container against the application\'s 
   before(async () => {
     for (const [name, options] of Object.entries(renderings)) rendered.set(name, await renderChart(options));
   }, { timeout: TOOL_BUILD_TIMEOUT_MS });
+
+  after(() => rmSync(placeholderDir, { recursive: true, force: true }));
 
   const containersOf = (name: string): ChartContainer[] => chartContainers(rendered.get(name) ?? []);
   const eachContainer = (check: (container: ChartContainer, objects: KubeObject[], rendering: string) => void): void => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadScalerConfig } from '../../src/config/scaler-config-schema.js';
@@ -33,6 +33,8 @@ function problemsOf(load: (env: Record<string, string>) => unknown, env: Record<
 }
 
 describe('TLS settings', () => {
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
   it('takes CA, client certificate and key files that hold PEM', () => {
     const config = loadConfig({
       KAFKA_SSL_ENABLED: 'true',
