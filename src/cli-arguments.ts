@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { migrateActions, type MigrateAction } from './commands/migrate-command.js';
+import type { DlqRequest } from './commands/dlq-command.js';
 import type { LogsQuery } from './commands/logs-command.js';
+import type { LetterFilter } from './dlq/letter-filter.js';
 import type { ReadOptions } from './db/read-queries.js';
 
 export const usage = `Usage: todo-history <command>
@@ -14,10 +16,21 @@ Commands:
   logs task <taskId>           a task's history, newest first
   logs groups                  every group with its event count and last activity
   logs group-tasks <groupId>   a group's tasks with their event counts and last activity
+  dlq inspect                  count the dead letters by reason, time and offsets, with samples (JSON)
+  dlq replay                   store the dead letters that are valid now, once; report the rest (JSON)
 
 Options of logs:
   --limit N                    at most N results (default 100)
   --since TIME, --until TIME   only events with since <= timestamp < until (RFC 3339)
+
+Options of dlq (filters of the letters taken; times and offsets are the original record's):
+  --reason CODE                only letters refused for CODE (repeatable)
+  --since TIME, --until TIME   only events produced at since <= time < until (RFC 3339)
+  --partition N                only letters from partition N of the original topic
+  --offsets FROM-TO            with --partition: only original offsets FROM to TO, inclusive
+  --samples N                  inspect: letters shown per reason (default 3)
+  --dry-run                    replay: report what would be stored, store nothing
+  --timeout-ms N               give up unless the topic is read to its end within N ms (default 120000)
 
 Settings come from environment variables; see the README.`;
 
@@ -26,6 +39,7 @@ export type CliCommand =
   | { name: 'scaler' }
   | { name: 'migrate'; action: MigrateAction }
   | { name: 'logs'; query: LogsQuery; options: ReadOptions }
+  | { name: 'dlq'; request: DlqRequest }
   | { name: 'help' };
 
 /** A command line that does not parse; the message says what is wrong. */
@@ -47,6 +61,56 @@ function limitOption(value: string | undefined): number | undefined {
   return limit;
 }
 
+function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return number;
+}
+
+function offsetsOption(value: string | undefined, partition: number | undefined): LetterFilter['offsets'] {
+  if (value === undefined) return undefined;
+  const range = /^(\d+)-(\d+)$/.exec(value);
+  if (range === null || BigInt(range[1] ?? '') > BigInt(range[2] ?? '')) throw new UsageError('--offsets must be FROM-TO, two offsets with FROM <= TO');
+  if (partition === undefined) throw new UsageError('--offsets needs --partition: offsets are per partition');
+  return { from: BigInt(range[1] ?? ''), to: BigInt(range[2] ?? '') };
+}
+
+interface DlqOptionValues {
+  reason?: string[];
+  since?: string;
+  until?: string;
+  partition?: string;
+  offsets?: string;
+  samples?: string;
+  'dry-run'?: boolean;
+  'timeout-ms'?: string;
+}
+
+function dlqRequest(rest: string[], values: DlqOptionValues): DlqRequest {
+  const [action, ...extra] = rest;
+  if ((action !== 'inspect' && action !== 'replay') || extra.length > 0) throw new UsageError('dlq needs one of: inspect, replay');
+  if (action === 'inspect' && values['dry-run'] === true) throw new UsageError('--dry-run belongs to dlq replay');
+  if (action === 'replay' && values.samples !== undefined) throw new UsageError('--samples belongs to dlq inspect');
+  const filter: LetterFilter = {};
+  const since = dateOption(values.since, 'since');
+  const until = dateOption(values.until, 'until');
+  const partition = integerOption(values.partition, 'partition', 0, 2 ** 31 - 1);
+  const offsets = offsetsOption(values.offsets, partition);
+  if (values.reason !== undefined) filter.reasons = values.reason;
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
+  if (partition !== undefined) filter.partition = partition;
+  if (offsets !== undefined) filter.offsets = offsets;
+  return {
+    action,
+    filter,
+    samples: integerOption(values.samples, 'samples', 0, 1_000) ?? 3,
+    dryRun: values['dry-run'] === true,
+    timeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1_000, 86_400_000) ?? 120_000,
+  };
+}
+
 function logsQuery([kind, id, ...extra]: string[]): LogsQuery {
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
   if (kind === 'groups' && id === undefined) return { kind };
@@ -65,11 +129,22 @@ export function parseCliArguments(args: string[]): CliCommand {
       limit: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
+      reason: { type: 'string', multiple: true },
+      partition: { type: 'string' },
+      offsets: { type: 'string' },
+      samples: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'timeout-ms': { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
   if (values.help === true || command === undefined || command === 'help') return { name: 'help' };
-  if (command !== 'logs' && (values.limit ?? values.since ?? values.until) !== undefined) {
+  const dlqOnly = [values.reason, values.partition, values.offsets, values.samples, values['dry-run'], values['timeout-ms']];
+  if (command !== 'dlq' && dlqOnly.some((value) => value !== undefined)) {
+    throw new UsageError('--reason, --partition, --offsets, --samples, --dry-run and --timeout-ms belong to dlq');
+  }
+  if (command === 'dlq' && values.limit !== undefined) throw new UsageError('--limit belongs to logs');
+  if (command !== 'logs' && command !== 'dlq' && (values.limit ?? values.since ?? values.until) !== undefined) {
     throw new UsageError('--limit, --since and --until belong to logs');
   }
   switch (command) {
@@ -94,6 +169,8 @@ export function parseCliArguments(args: string[]): CliCommand {
       if (until !== undefined) options.until = until;
       return { name: 'logs', query: logsQuery(rest), options };
     }
+    case 'dlq':
+      return { name: 'dlq', request: dlqRequest(rest, values) };
     default:
       throw new UsageError(`unknown command ${command}`);
   }

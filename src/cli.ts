@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseCliArguments, usage, UsageError, type CliCommand } from './cli-arguments.js';
 import { consumeCommand } from './commands/consume-command.js';
+import { dlqCommand } from './commands/dlq-command.js';
 import { exitCodes } from './commands/exit-codes.js';
 import { logsCommand } from './commands/logs-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
@@ -57,6 +58,9 @@ async function main(args: string[]): Promise<number> {
     case 'logs':
       stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
       return logsCommand(command.query, command.options, config, logger);
+    case 'dlq':
+      stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
+      return dlqCommand(command.request, config, logger);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import { forgetLevel, recordLevel } from './compatibility-table.js';
 import { loadBuildMigrations, type CatalogedMigration } from './migration-catalog.js';
 import { schemaStanding, type SchemaStanding } from './schema-version.js';

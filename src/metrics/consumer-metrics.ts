@@ -1,16 +1,20 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { rejectionCodes } from '../events/rejection.js';
 
 /** The consumer's Prometheus metrics, on a registry of their own that also carries the process metrics. */
 export function createConsumerMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const deadLettered = new Counter({ name: 'todo_history_dead_lettered_total', help: 'Messages published to the dead-letter topic, by reason.', labelNames: ['reason'] as const, registers });
+  // Every reason exported from the start: a rate() needs a sample before the first dead letter to see it.
+  for (const reason of rejectionCodes) deadLettered.inc({ reason }, 0);
   return {
     registry,
     messagesConsumed: new Counter({ name: 'todo_history_messages_consumed_total', help: 'Kafka messages handled (stored, duplicate or dead-lettered).', registers }),
     rowsInserted: new Counter({ name: 'todo_history_rows_inserted_total', help: 'Rows inserted into todo_event_logs.', registers }),
     duplicatesSkipped: new Counter({ name: 'todo_history_duplicates_skipped_total', help: 'Redelivered messages whose row was already stored.', registers }),
-    deadLettered: new Counter({ name: 'todo_history_dead_lettered_total', help: 'Messages published to the dead-letter topic, by reason.', labelNames: ['reason'] as const, registers }),
+    deadLettered,
     batchSize: new Histogram({ name: 'todo_history_batch_size', help: 'Messages per stored batch.', buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000], registers }),
     batchWriteSeconds: new Histogram({ name: 'todo_history_batch_write_duration_seconds', help: 'Time to store a batch: rows committed and dead letters acknowledged.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     consumerLag: new Gauge({ name: 'todo_history_consumer_lag', help: 'Messages not yet committed, per assigned partition.', labelNames: ['partition'] as const, registers }),

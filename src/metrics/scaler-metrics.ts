@@ -12,6 +12,7 @@ export function createScalerMetrics() {
     partitions: new Gauge({ name: 'todo_history_scaler_partitions', help: 'Partitions of the topic at the last reconcile.', registers }),
     currentReplicas: new Gauge({ name: 'todo_history_scaler_current_replicas', help: 'The Deployment\'s replicas as read at the last reconcile, before any change.', registers }),
     desiredReplicas: new Gauge({ name: 'todo_history_scaler_desired_replicas', help: 'Replicas the Deployment should have: the partition count within the minimum and maximum.', registers }),
+    paused: new Gauge({ name: 'todo_history_scaler_paused', help: '1 while the consumer Deployment carries todo-history/scaler-paused=true and its replicas are left alone, else 0.', registers }),
     scalePatches: new Counter({ name: 'todo_history_scaler_scale_patches_total', help: 'Changes of the Deployment\'s replicas made through its scale subresource.', registers }),
     errors: new Counter({
       name: 'todo_history_scaler_errors_total',

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import type { ScalerMetrics } from '../metrics/scaler-metrics.js';
 import type { Clock } from './clock.js';
-import type { DeploymentScale } from './deployment-scale.js';
+import { scalerPausedAnnotation, type DeploymentScale } from './deployment-scale.js';
 import type { PartitionCounter } from './partition-counter.js';
 import { decideReplicas } from './replica-decision.js';
 import type { ScaleChange, ScaleEventRecorder } from './scale-event-recorder.js';
 import { failureFields, kafkaErrorKind, kubeErrorKind, ScalerError, type ScalerErrorKind, type ScalerOperation } from './scaler-error.js';
 
 export type ReconcileResult =
-  | { kind: 'in-sync' | 'scaled'; partitions: number; fromReplicas: number; toReplicas: number }
+  | { kind: 'in-sync' | 'scaled' | 'paused'; partitions: number; fromReplicas: number; toReplicas: number }
   /** Leadership lapsed before the change could be made: nothing was changed. */
   | { kind: 'not-leader' };
 
@@ -42,6 +42,9 @@ async function attempt<T>(operation: ScalerOperation, kindOf: (error: unknown) =
  * election without fencing safe: two leaders for a moment would set the same number.
  */
 export class Reconciler {
+  /** Whether the last reconcile found the Deployment paused, to log only the changes. */
+  private paused = false;
+
   constructor(private readonly deps: ReconcilerDeps) {}
 
   /** @throws ScalerError naming the step that failed; a failed step changes nothing. */
@@ -56,7 +59,10 @@ export class Reconciler {
     deps.metrics.partitions.set(partitions);
     deps.metrics.currentReplicas.set(scale.replicas);
     deps.metrics.desiredReplicas.set(decision.desiredReplicas);
+    deps.metrics.paused.set(scale.paused ? 1 : 0);
     const outcome = { partitions, fromReplicas: scale.replicas, toReplicas: decision.desiredReplicas };
+    this.notePause(scale.paused, outcome.fromReplicas);
+    if (scale.paused) return { kind: 'paused', ...outcome };
     if (!decision.change) return { kind: 'in-sync', ...outcome };
 
     const leadershipLeftMs = deps.leadershipLeftMs();
@@ -70,6 +76,15 @@ export class Reconciler {
     deps.logger.info({ deployment: deps.scale.name, namespace: deps.scale.namespace, ...outcome, reason: decision.reason }, 'scaled deployment');
     await this.recordEvent({ deploymentUid: scale.uid, fromReplicas: scale.replicas, toReplicas: decision.desiredReplicas, reason: decision.reason }, remaining());
     return { kind: 'scaled', ...outcome };
+  }
+
+  private notePause(paused: boolean, replicas: number): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    const { logger, scale } = this.deps;
+    const fields = { deployment: scale.name, namespace: scale.namespace, replicas, annotation: scalerPausedAnnotation };
+    if (paused) logger.warn(fields, `paused: the Deployment carries ${scalerPausedAnnotation}=true; its replicas are left as they are`);
+    else logger.info(fields, `resumed: ${scalerPausedAnnotation} is gone; replicas follow the partitions again`);
   }
 
   /** The replicas are already right when this runs, so a failed Event is reported but not retried. */

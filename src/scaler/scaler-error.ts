@@ -74,9 +74,20 @@ export function kubeErrorKind(error: unknown): ScalerErrorKind {
     if (status === 429 || status >= 500) return 'api_unreachable';
     return 'api_rejected';
   }
-  // node-fetch's errors (refused, reset, TLS, DNS), an aborted request, or our own deadline.
+  if (networkFailure(error) !== undefined) return 'api_unreachable';
+  // An aborted request, or our own deadline.
   const name = String(field(error, 'name'));
-  return ['FetchError', 'AbortError', 'TimeoutError'].includes(name) ? 'api_unreachable' : 'internal';
+  return ['AbortError', 'TimeoutError'].includes(name) ? 'api_unreachable' : 'internal';
+}
+
+/**
+ * What made a request get no answer at all, when that is what happened: undici's fetch reports every
+ * network, DNS and TLS failure as a TypeError whose `cause` carries the socket's `code` (ECONNREFUSED,
+ * ENOTFOUND, UND_ERR_SOCKET, DEPTH_ZERO_SELF_SIGNED_CERT, …). A TypeError of a bug has no such cause.
+ */
+function networkFailure(error: unknown): Error | undefined {
+  if (!(error instanceof TypeError) || !(error.cause instanceof Error)) return undefined;
+  return typeof (error.cause as { code?: unknown }).code === 'string' ? error.cause : undefined;
 }
 
 /** The `message` of a Kubernetes Status body, which the client hands over as JSON text. */
@@ -95,6 +106,9 @@ function describeCause(cause: unknown): string {
     const message = statusMessage(cause.body);
     return `HTTP ${String(cause.code)}${message === '' ? '' : `: ${message}`}`;
   }
+  // undici's own message is only "fetch failed": the reason is in its cause.
+  const network = networkFailure(cause);
+  if (network !== undefined) return network.message;
   return cause instanceof Error ? cause.message : String(cause);
 }
 

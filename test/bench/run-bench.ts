@@ -14,6 +14,9 @@ import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
 import { copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
 import { percentile } from './percentile.js';
+import { refuseOtherNodeMajor } from '../support/test-node-version.js';
+
+refuseOtherNodeMajor('npm run bench');
 
 /**
  * `npm run bench`: PostgreSQL's ceiling and the Go design's floor for writing the benchmark's rows, then

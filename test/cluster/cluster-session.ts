@@ -7,7 +7,11 @@ import { NODE_IP, POD_SUBNET } from '../../deploy/local/cluster/cluster-network.
 import { startLocalCluster } from '../../deploy/local/cluster/local-cluster.js';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
 import { describeError } from '../../deploy/local/system/log-tail.js';
+import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 import { toEnvironment } from './support/cluster-session-env.js';
+
+// Started through nsenter in the network namespace: the Node it was given must still be the tests' one.
+refuseOtherNodeMajor('npm run test:cluster');
 
 /**
  * Runs inside the cluster's network namespace (started by run-cluster-tests.js): Kafka and PostgreSQL

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { waitFor } from '../../deploy/local/system/wait-for.js';
@@ -7,9 +8,12 @@ import { todoEvents } from '../support/todo-event-stream.js';
 import { helm, kubectl } from './support/cluster-commands.js';
 import { deploymentState, eventReasons, readyPods } from './support/cluster-state.js';
 import { installRelease, type TestRelease } from './support/release.js';
+import { pinnedTestNode } from '../support/test-node-version.js';
 
 const PARTITIONS = 3;
 const EVENTS = 600;
+/** The image is built on stand-ins that carry the tests' own Node, as the public base images carry Node 24. */
+const TEST_NODE = pinnedTestNode(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
 for (const existingSecret of [true, false]) {
   describe(`helm install with ${existingSecret ? 'an existing Secret' : 'a chart-created Secret'}`, () => {
@@ -45,6 +49,11 @@ for (const existingSecret of [true, false]) {
       assert.equal((await kubectl(...node, 'process.stdout.write(String(process.getuid()))')).trim(), '65532');
       const write = await kubectl(...node, 'try { require("node:fs").writeFileSync("/app/probe", ""); process.stdout.write("written") } catch (e) { process.stdout.write(e.code) }');
       assert.equal(write.trim(), 'EROFS');
+    });
+
+    it('runs the consumer on the Node the tests run on', async () => {
+      const [pod = ''] = await readyPods(release.namespace, 'consumer');
+      assert.equal((await kubectl('-n', release.namespace, 'exec', pod, '--', '/nodejs/bin/node', '--version')).trim(), `v${TEST_NODE}`);
     });
 
     it('stores every event produced into Kafka as exactly one row', async () => {

@@ -13,6 +13,7 @@ import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
 import { findOrInstallPostgresBinaries } from '../../deploy/local/services/postgres-binaries.js';
 import { resolveCacheDir } from '../../deploy/local/system/cache-dir.js';
 import { withFileLock } from '../../deploy/local/system/file-lock.js';
+import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 
 /**
  * `npm run test:cluster`: prepares everything that needs the package registries (Debian packages, the
@@ -24,6 +25,7 @@ const APPLICATION_IMAGE = 'localhost/todo-history:cluster-test';
 /** The same build plus one additive migration: what the schema-rollback test upgrades to and rolls back from. */
 const UPGRADE_IMAGE = 'localhost/todo-history:cluster-test-extra-migration';
 
+refuseOtherNodeMajor('npm run test:cluster');
 if (process.platform !== 'linux' || process.getuid?.() !== 0) {
   process.stderr.write('test:cluster needs root on Linux (it creates a network namespace and runs containerd and a kubelet): not run.\n');
   process.exit(2);

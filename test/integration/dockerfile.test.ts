@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lastOf, parseDockerfile, type Instruction, type Stage } from '../support/kubernetes/dockerfile.js';
 import { runCommandForResult } from '../../deploy/local/system/run-command.js';
+import { STAND_IN_NODE_VERSION } from '../../deploy/local/image/base-images.js';
+import { pinnedTestNode } from '../support/test-node-version.js';
 
 // No Docker engine here: these checks cover what can be known without building the image.
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,30 +38,42 @@ function contextAllowlist(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds with dev dependencies, installs production ones alone, and runs on Node 20 as a non-root user', () => {
+  it('builds with dev dependencies, installs production ones alone, and runs on Node 24 as a non-root user', () => {
     assert.deepEqual(stages.map((stage) => stage.name), ['build', 'deps', 'runtime']);
     assert.ok(runs(stageNamed('build')).includes('npm run build'), 'the build stage compiles with the repository\'s build script');
     assert.ok(runs(stageNamed('build')).some((run) => /^npm ci\b/.test(run) && !run.includes('--omit=dev')), 'tsc needs the dev dependencies');
     assert.ok(runs(stageNamed('deps')).some((run) => /^npm ci\b.*--omit=dev/.test(run)));
-    assert.match(runtime.base, /^(gcr\.io\/distroless\/nodejs20-debian12:nonroot|node:20-(bookworm-)?slim)$/);
+    assert.match(runtime.base, /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
     const user = lastOf(runtime, 'USER')?.args[0] ?? '';
     assert.match(user, /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root user, so that Kubernetes\' runAsNonRoot can verify it');
     assert.equal(runs(runtime).length, 0, 'the runtime image (distroless) has no shell to RUN with');
   });
 
-  it('takes its base images from build arguments that default to the public images, without a syntax directive', () => {
+  it('takes its base images from build arguments that default to the public images pinned by digest, without a syntax directive', () => {
     const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
     // BuildKit fetches the frontend a `# syntax=` line names from Docker Hub, so offline builds would fail.
     assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
     const external = stages.filter((stage) => !stages.some((other) => other.name === stage.base));
     assert.deepEqual(external.map((stage) => stage.baseAsWritten), ['${NODE_IMAGE}', '${NODE_IMAGE}', '${RUNTIME_IMAGE}']);
-    assert.deepEqual(external.map((stage) => stage.base), ['node:20-bookworm-slim', 'node:20-bookworm-slim', 'gcr.io/distroless/nodejs20-debian12:nonroot']);
+    const [build, deps, runtimeBase] = external.map((stage) => stage.base);
+    assert.equal(deps, build);
+    assert.match(build ?? '', /^node:\d+\.\d+\.\d+-trixie-slim@sha256:[0-9a-f]{64}$/);
+    assert.match(runtimeBase ?? '', /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('builds on the Node the tests run on, as do the cluster tests\' stand-ins', () => {
+    const testNode = pinnedTestNode(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const buildNode = /^node:(\d+\.\d+\.\d+)-/.exec(stageNamed('build').base)?.[1];
+    assert.equal(buildNode, testNode);
+    assert.equal(STAND_IN_NODE_VERSION, testNode);
+    assert.match(runtime.base, new RegExp(`/nodejs${testNode.split('.')[0] ?? ''}-`));
   });
 
   it('runs the CLI with node as PID 1, consume by default, and keeps no secret in the image', () => {
     const entrypoint = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
     assert.match(entrypoint[0] ?? '', /(^|\/)node$/);
-    assert.equal(entrypoint[1], 'dist/src/cli.js');
+    assert.equal(entrypoint.at(-1), 'dist/src/cli.js');
+    assert.ok(entrypoint.slice(1, -1).every((arg) => arg.startsWith('--')), 'only node options between node and the CLI');
     assert.deepEqual(lastOf(runtime, 'CMD')?.args, ['consume']);
     assert.equal(workdir(runtime), '/app');
     for (const stage of stages) {
@@ -128,11 +142,21 @@ describe('Dockerfile', () => {
     });
 
     it('starts the CLI the way the ENTRYPOINT does', async () => {
-      const [, script = '', ...defaultArgs] = [...(lastOf(runtime, 'ENTRYPOINT')?.args ?? []), ...(lastOf(runtime, 'CMD')?.args ?? [])];
-      assert.deepEqual(defaultArgs, ['consume']);
-      const result = await runCommandForResult(process.execPath, [script, 'help'], { cwd: path.join(imageRoot, 'app'), env: { PATH: process.env['PATH'] ?? '' } });
+      const [, ...nodeArgs] = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
+      assert.deepEqual(lastOf(runtime, 'CMD')?.args, ['consume']);
+      const result = await runCommandForResult(process.execPath, [...nodeArgs, 'help'], { cwd: path.join(imageRoot, 'app'), env: { PATH: process.env['PATH'] ?? '' } });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stdout, /^Usage: todo-history <command>/);
+    });
+
+    it('keeps kafkajs\' negative-timer warning out of the log, and no other', async () => {
+      const [, ...nodeArgs] = lastOf(runtime, 'ENTRYPOINT')?.args ?? [];
+      const options = nodeArgs.filter((arg) => arg.startsWith('--'));
+      const timers = 'setTimeout(() => {}, -1); process.emitWarning("still reported", "OtherWarning")';
+      const result = await runCommandForResult(process.execPath, [...options, '-e', timers], { env: { PATH: process.env['PATH'] ?? '' } });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /TimeoutNegativeWarning/);
+      assert.match(result.stderr, /OtherWarning: still reported/);
     });
   });
 });

@@ -66,7 +66,7 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
   };
 
   it('has a ci values file for each combination CI renders', () => {
-    assert.deepEqual(ciValuesFiles, ['ci/defaults-values.yaml', 'ci/everything-values.yaml', 'ci/existing-secret-files-values.yaml', 'ci/scaler-values.yaml']);
+    assert.deepEqual(ciValuesFiles, ['ci/defaults-values.yaml', 'ci/everything-values.yaml', 'ci/existing-secret-files-values.yaml', 'ci/keda-values.yaml', 'ci/scaler-values.yaml']);
   });
 
   it('passes helm lint --strict with every ci values file', async () => {
@@ -78,13 +78,14 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
   });
 
   it('renders, for every ci values file, only objects that kubeconform -strict finds valid against Kubernetes 1.37', async () => {
-    // The offline schemas cover built-in kinds only; the ServiceMonitor is checked by hand below.
-    const report = await kubeconform(ciValuesFiles.map((file) => path.join(renderDir, path.basename(file))), ['ServiceMonitor']);
+    // The offline schemas cover built-in kinds only; the ServiceMonitor is checked by hand below, the
+    // PrometheusRule by promtool (alert-rules.test.ts).
+    const report = await kubeconform(ciValuesFiles.map((file) => path.join(renderDir, path.basename(file))), ['ServiceMonitor', 'PrometheusRule', 'ScaledObject']);
     assert.equal(report.exitCode, 0, report.resources.filter((r) => r.status !== 'statusValid').map((r) => `${r.kind}/${r.name}: ${r.msg}`).join('\n') + report.stderr);
     const total = [...renders.values()].reduce((sum, objects) => sum + objects.length, 0);
     assert.equal(report.resources.length, total, 'every rendered object was seen');
     const notValid = report.resources.filter((resource) => resource.status !== 'statusValid');
-    assert.deepEqual([...new Set(notValid.map((r) => `${r.kind}:${r.status}`))], ['ServiceMonitor:statusSkipped']);
+    assert.deepEqual([...new Set(notValid.map((r) => `${r.kind}:${r.status}`))].sort(), ['PrometheusRule:statusSkipped', 'ScaledObject:statusSkipped', 'ServiceMonitor:statusSkipped']);
   });
 
   it('documents every key of values.yaml with a comment that starts with the key', () => {
@@ -160,6 +161,41 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
       await fails({ 'scaler.enabled': 'true', 'scaler.minReplicas': '5', 'scaler.maxReplicas': '2' }, /scaler\.minReplicas must not exceed scaler\.maxReplicas/);
       await fails({ 'scaler.enabled': 'true', 'scaler.leaderElection.renewDeadlineMs': '15000' }, /renewDeadlineMs must be below scaler\.leaderElection\.leaseDurationMs/);
       await fails({ 'scaler.enabled': 'true', 'scaler.leaderElection.retryPeriodMs': '9000' }, /retryPeriodMs must be below scaler\.leaderElection\.renewDeadlineMs \/ 1\.2/);
+    });
+
+    it('lets the scaler or KEDA set the replicas, never both, and KEDA never below what the partitions allow', async () => {
+      await fails({ 'scaler.enabled': 'true', 'keda.enabled': 'true' }, /at '\/keda\/enabled': value must be false/);
+      await fails({ 'keda.enabled': 'true', 'keda.minReplicas': '4' }, /keda\.minReplicas must not exceed kafka\.topic\.partitions/);
+    });
+  });
+
+  describe('KEDA', () => {
+    interface ScaledObject extends KubeObject {
+      spec: { scaleTargetRef: { name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[] };
+    }
+
+    it('scales the consumer Deployment on its group\'s lag, capped at the partitions, with no scaler and no replicas of its own', () => {
+      const objects = rendered('ci/keda-values.yaml');
+      const scaledObject = findObject<ScaledObject>(objects, 'ScaledObject', FULLNAME);
+      assert.equal(scaledObject.spec.scaleTargetRef.name, FULLNAME);
+      assert.deepEqual([scaledObject.spec.minReplicaCount, scaledObject.spec.maxReplicaCount], [0, 6]);
+      assert.deepEqual(scaledObject.spec.triggers, [
+        {
+          type: 'kafka',
+          metadata: {
+            bootstrapServers: 'kafka:9092',
+            consumerGroup: 'todo-consumer-group-go',
+            topic: 'todo-history-events',
+            lagThreshold: '500',
+            activationLagThreshold: '0',
+            offsetResetPolicy: 'earliest',
+            allowIdleConsumers: 'false',
+          },
+          authenticationRef: { name: 'kafka-credentials' },
+        },
+      ]);
+      assert.equal('replicas' in findObject<Deployment>(objects, 'Deployment', FULLNAME).spec, false);
+      assert.equal(objects.some((object) => object.metadata.name === `${FULLNAME}-scaler`), false);
     });
   });
 
@@ -280,7 +316,8 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
     it('has a Role limited to the one consumer Deployment, its Lease (no create) and events', () => {
       const role = findObject<Role>(objects(), 'Role', `${FULLNAME}-scaler`);
       assert.deepEqual(role.rules, [
-        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULLNAME], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [FULLNAME], verbs: ['patch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`${FULLNAME}-scaler`], verbs: ['get', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ]);

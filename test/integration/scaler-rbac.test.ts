@@ -120,10 +120,11 @@ describe('the scaler with the chart\'s Role and nothing more', { timeout: CONTRO
     const apps = `/apis/apps/v1/namespaces/${namespace}/deployments`;
     const scalePatch = { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: 9 } } };
     // The token works: what the Role grants answers 200.
-    assert.equal(await as({ path: `${apps}/${deployment}/scale` }), 200);
+    assert.equal(await as({ path: `${apps}/${deployment}` }), 200);
     const refused: [string, KubeRequest][] = [
-      ['reading the consumer Deployment itself (the scale is all it needs)', { path: `${apps}/${deployment}` }],
+      ['reading the consumer Deployment through its scale (the Deployment itself carries the pause annotation)', { path: `${apps}/${deployment}/scale` }],
       ['scaling another Deployment', { path: `${apps}/other/scale`, ...scalePatch }],
+      ['reading another Deployment', { path: `${apps}/other` }],
       ['reading another Deployment\'s scale', { path: `${apps}/other/scale` }],
       ['changing the consumer Deployment itself', { path: `${apps}/${deployment}`, method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { template: { spec: { containers: [{ name: 'consumer', image: 'evil:1' }] } } } } }],
       ['deleting the consumer Deployment', { path: `${apps}/${deployment}`, method: 'DELETE' }],

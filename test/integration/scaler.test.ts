@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { runCli } from '../../deploy/local/cli-process.js';
+import { scalerPausedAnnotation } from '../../src/scaler/deployment-scale.js';
 import { getProbe } from '../support/probes.js';
 import { startScaler, type ScalerProcess } from '../support/scaler-process.js';
 import { CONTROL_PLANE_TIMEOUT_MS, useTestCluster } from '../support/test-cluster.js';
@@ -99,6 +100,28 @@ describe('todo-history scaler on a real kube-apiserver and Kafka', { timeout: CO
     await waitFor('replicas to come down to 3', replicasOf(namespace), (n) => n === 3);
     await cluster().setReplicas(namespace, DEPLOYMENT, 4);
     await waitFor('the manual change to be undone', replicasOf(namespace), (n) => n === 3);
+  });
+
+  it(`leaves the replicas alone while the Deployment carries ${scalerPausedAnnotation}=true, says so, and follows the partitions again once it is gone`, async (t) => {
+    const { namespace, topics, scaler } = await setUp(t, { partitions: 3 });
+    await waitFor('replicas to become 3', replicasOf(namespace), (n) => n === 3);
+    await cluster().annotateDeployment(namespace, DEPLOYMENT, scalerPausedAnnotation, 'true');
+    await waitFor('the scaler to report the pause', () => scaler.metric('todo_history_scaler_paused'), (paused) => paused === 1);
+    // An operator's incident action, and a partition raise meanwhile: neither is acted on.
+    await cluster().setReplicas(namespace, DEPLOYMENT, 0);
+    await topics.addPartitions(4);
+    const reconciled = Date.now();
+    await waitFor('two reconciles after both', () => scaler.metric('todo_history_scaler_last_reconcile_timestamp_seconds'), (s) => s * 1000 > reconciled + 1_000);
+    assert.equal(await cluster().replicas(namespace, DEPLOYMENT), 0, 'the operator\'s scale to 0 stands');
+    assert.equal(await scaler.metric('todo_history_scaler_desired_replicas'), 4, 'what it would do is still exported');
+    assert.equal(await scaler.metric('todo_history_scaler_scale_patches_total'), 1);
+    const paused = scaler.logged(`paused: the Deployment carries ${scalerPausedAnnotation}=true; its replicas are left as they are`);
+    assert.equal(paused.length, 1, 'the pause is logged once, not at every reconcile');
+
+    await cluster().annotateDeployment(namespace, DEPLOYMENT, scalerPausedAnnotation, null);
+    await waitFor('replicas to follow the partitions again', replicasOf(namespace), (n) => n === 4);
+    assert.equal(await scaler.metric('todo_history_scaler_paused'), 0);
+    assert.equal(scaler.logged(`resumed: ${scalerPausedAnnotation} is gone; replicas follow the partitions again`).length, 1);
   });
 
   it('releases its Lease on SIGTERM and exits 0', async (t) => {

@@ -102,6 +102,14 @@ export class TestCluster {
     );
   }
 
+  /** Sets (a string) or removes (null) one annotation of a Deployment, as `kubectl annotate` does. */
+  async annotateDeployment(namespace: string, name: string, annotation: string, value: string | null): Promise<void> {
+    await this.request(
+      { method: 'PATCH', path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, contentType: 'application/merge-patch+json', body: { metadata: { annotations: { [annotation]: value } } } },
+      200,
+    );
+  }
+
   async lease(namespace: string, name: string): Promise<LeaseView | undefined> {
     const response = await kubeRequest(this.endpoint, { token: this.controlPlane.adminToken, path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}` });
     if (response.status === 404) return undefined;

@@ -16,7 +16,26 @@ describe('parseCliArguments', () => {
     assert.deepEqual(parseCliArguments([]), { name: 'help' });
   });
 
-  for (const args of [['migrate'], ['migrate', 'sideways'], ['logs', 'group'], ['logs', 'groups', 'extra'], ['logs', 'task', 't', '--limit', '0'], ['logs', 'task', 't', '--since', 'soon'], ['consume', '--limit', '3'], ['scaler', 'now'], ['scaler', '--since', '2025-11-10T00:00:00Z'], ['serve']]) {
+  it('parses dlq inspect and replay with their filters', () => {
+    assert.deepEqual(parseCliArguments(['dlq', 'inspect']), { name: 'dlq', request: { action: 'inspect', filter: {}, samples: 3, dryRun: false, timeoutMs: 120_000 } });
+    assert.deepEqual(
+      parseCliArguments(['dlq', 'replay', '--reason', 'too_large', '--reason', 'invalid_json', '--since', '2026-11-01T00:00:00Z', '--until', '2026-11-02T00:00:00Z', '--partition', '2', '--offsets', '10-20', '--dry-run', '--timeout-ms', '5000']),
+      {
+        name: 'dlq',
+        request: {
+          action: 'replay',
+          filter: { reasons: ['too_large', 'invalid_json'], since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-02T00:00:00Z'), partition: 2, offsets: { from: 10n, to: 20n } },
+          samples: 3,
+          dryRun: true,
+          timeoutMs: 5_000,
+        },
+      },
+    );
+  });
+
+  for (const args of [['migrate'], ['migrate', 'sideways'], ['logs', 'group'], ['logs', 'groups', 'extra'], ['logs', 'task', 't', '--limit', '0'], ['logs', 'task', 't', '--since', 'soon'], ['consume', '--limit', '3'], ['scaler', 'now'], ['scaler', '--since', '2025-11-10T00:00:00Z'], ['serve'],
+    ['dlq'], ['dlq', 'purge'], ['dlq', 'inspect', '--dry-run'], ['dlq', 'replay', '--samples', '2'], ['dlq', 'inspect', '--offsets', '1-2'],
+    ['dlq', 'inspect', '--partition', '0', '--offsets', '5-2'], ['dlq', 'inspect', '--partition', 'x'], ['dlq', 'inspect', '--limit', '3'], ['logs', 'groups', '--dry-run']]) {
     it(`rejects ${args.join(' ')}`, () => assert.throws(() => parseCliArguments(args), UsageError));
   }
 });

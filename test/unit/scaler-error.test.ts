@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiException, FetchError } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
 import { TimeoutError } from '../../src/async/with-timeout.js';
 import { kafkaErrorKind, kubeErrorKind, ScalerError } from '../../src/scaler/scaler-error.js';
+
+/** What undici's fetch throws when a request gets no answer: the socket's error is the cause. */
+function fetchFailed(code: string, message = `connect ${code} 127.0.0.1:6443`): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+}
 
 function kafkaError(name: string, fields: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(name), { name, ...fields });
@@ -24,13 +29,16 @@ describe('kubeErrorKind', () => {
   });
 
   it('calls no answer at all unreachable: refused, reset, aborted, timed out', () => {
-    assert.equal(kubeErrorKind(new FetchError('request to https://127.0.0.1:1/ failed, reason: connect ECONNREFUSED', 'system')), 'api_unreachable');
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'UND_ERR_SOCKET', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+      assert.equal(kubeErrorKind(fetchFailed(code)), 'api_unreachable', code);
+    }
     assert.equal(kubeErrorKind(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })), 'api_unreachable');
     assert.equal(kubeErrorKind(new TimeoutError('reading the scale', 10)), 'api_unreachable');
   });
 
   it('calls anything else internal, so a bug is not mistaken for an outage', () => {
     assert.equal(kubeErrorKind(new TypeError('x is undefined')), 'internal');
+    assert.equal(kubeErrorKind(new TypeError('x is undefined', { cause: new Error('no code') })), 'internal');
   });
 });
 
@@ -58,6 +66,11 @@ describe('ScalerError', () => {
     const error = new ScalerError('read_scale', 'api_not_found', new ApiException(404, 'Unknown API Status Code!', body, { 'audit-id': 'x' }));
     assert.equal(error.message, 'read_scale failed (api_not_found): HTTP 404: deployments.apps "web" not found');
     assert.equal(error.transient, false, 'a missing Deployment needs a person');
+  });
+
+  it('says why a request got no answer, not just "fetch failed"', () => {
+    const error = new ScalerError('lease', 'api_unreachable', fetchFailed('ECONNREFUSED'));
+    assert.equal(error.message, 'lease failed (api_unreachable): connect ECONNREFUSED 127.0.0.1:6443');
   });
 
   it('calls outages transient', () => {

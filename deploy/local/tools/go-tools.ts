@@ -12,6 +12,7 @@ import {
   KUBECONFORM_VERSION,
   KUBERNETES_STAGING_VERSION,
   KUBERNETES_VERSION,
+  PROMETHEUS_MODULE_VERSION,
   SKAFFOLD_VERSION,
 } from './tool-versions.js';
 
@@ -21,7 +22,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'promtool' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -89,6 +90,13 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     module: 'github.com/coredns/coredns',
     version: COREDNS_VERSION,
     mainPackage: 'github.com/coredns/coredns',
+    ldflags: ['-s', '-w'],
+  },
+  // Tests the chart's alert rules (promtool test rules).
+  promtool: {
+    module: 'github.com/prometheus/prometheus',
+    version: PROMETHEUS_MODULE_VERSION,
+    mainPackage: 'github.com/prometheus/prometheus/cmd/promtool',
     ldflags: ['-s', '-w'],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),

@@ -33,7 +33,7 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * Minimal Kubernetes REST call. Uses node:https rather than fetch because Node 20's
+ * Minimal Kubernetes REST call. Uses node:https rather than fetch because Node's built-in
  * fetch cannot be given a custom CA without the undici package.
  */
 export function kubeRequest(endpoint: KubeEndpoint, request: KubeRequest): Promise<KubeResponse> {

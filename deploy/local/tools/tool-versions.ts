@@ -5,6 +5,8 @@ export const SKAFFOLD_VERSION = 'v2.24.0';
 export const ETCD_VERSION = 'v3.7.3';
 export const CRICTL_VERSION = 'v1.37.0';
 export const COREDNS_VERSION = 'v1.15.0';
+/** Prometheus 3.x publishes its Go module as v0.<minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
+export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
 export const KUBERNETES_VERSION = 'v1.37.2';
 /** The k8s.io staging modules (k8s.io/api, k8s.io/apiserver, ...) are published as v0.<minor>.<patch>. */
 export const KUBERNETES_STAGING_VERSION = 'v0.37.2';

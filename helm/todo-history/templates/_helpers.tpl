@@ -82,14 +82,14 @@ app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- end }}
 
 {{/*
-The consumer's spec.replicas, or nothing. Without the scaler: the replicas above. With it, the scaler owns them:
+The consumer's spec.replicas, or nothing. Without the scaler: the replicas above. With it (or KEDA), it owns them:
 a fixed value would reset its choice at every upgrade, and leaving the field out of a release that had it makes
 Helm's three-way merge delete it, which drops the Deployment to 1 replica. So the live value is rendered, read
 with lookup (the partition count when the live object has none). When lookup finds nothing (a first install,
 `helm template`, Argo CD), nothing is rendered and the scaler sets the count.
 */}}
 {{- define "todo-history.renderedReplicas" -}}
-{{- if not .Values.scaler.enabled }}
+{{- if not (or .Values.scaler.enabled .Values.keda.enabled) }}
 {{- include "todo-history.replicas" . }}
 {{- else }}
 {{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "todo-history.fullname" .) }}

@@ -38,6 +38,9 @@ cross-field checks, so that a bad combination fails at `helm install` rather tha
 {{- if and ($values.database.sslClientCertificateSecret | default dict).name (eq $values.database.sslMode "disable") }}
 {{- fail "database.sslClientCertificateSecret.name needs database.sslMode require or verify-full" }}
 {{- end }}
+{{- if and $values.keda.enabled (gt (int $values.keda.minReplicas) (int $values.kafka.topic.partitions)) }}
+{{- fail "keda.minReplicas must not exceed kafka.topic.partitions: KEDA caps the replicas at the partition count" }}
+{{- end }}
 {{- if $values.scaler.enabled }}
 {{- $election := $values.scaler.leaderElection }}
 {{- if gt (int $values.scaler.minReplicas) (int $values.scaler.maxReplicas) }}
