@@ -9,6 +9,7 @@ import { createNetworkNamespace } from '../../deploy/local/cluster/network-names
 import { buildApplicationImage, buildApplicationImageWithExtraMigration } from '../../deploy/local/image/application-image.js';
 import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
 import { saveImage } from '../../deploy/local/image/podman.js';
+import { ensureChartCrdFiles } from '../../deploy/local/tools/custom-resource-definitions.js';
 import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
 import { findOrInstallPostgresBinaries } from '../../deploy/local/services/postgres-binaries.js';
 import { resolveCacheDir } from '../../deploy/local/system/cache-dir.js';
@@ -41,8 +42,9 @@ await ensureClusterPackages();
 let phase = Date.now();
 await ensureClusterBinaries();
 await ensureKafkaJars();
-// Inside the namespace apt could not reach its mirror.
+// Inside the namespace apt could not reach its mirror, nor the Go module proxy (the custom resources' CRDs).
 await findOrInstallPostgresBinaries();
+await ensureChartCrdFiles();
 log(`binaries ready in ${seconds(phase)}`);
 phase = Date.now();
 const pauseImage = await ensurePauseImage();

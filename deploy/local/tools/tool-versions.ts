@@ -7,6 +7,9 @@ export const CRICTL_VERSION = 'v1.37.0';
 export const COREDNS_VERSION = 'v1.15.0';
 /** Prometheus 3.x publishes its Go module as v0.<minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
 export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
+/** The custom resources the chart can render: Prometheus Operator's (ServiceMonitor, PrometheusRule) and KEDA's (ScaledObject). */
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
+export const KEDA_VERSION = 'v2.21.0';
 export const KUBERNETES_VERSION = 'v1.37.2';
 /** The k8s.io staging modules (k8s.io/api, k8s.io/apiserver, ...) are published as v0.<minor>.<patch>. */
 export const KUBERNETES_STAGING_VERSION = 'v0.37.2';
