@@ -10,7 +10,6 @@ import { ConfigError } from './config/config-error.js';
 import { loadConfig, type Environment } from './config/load-config.js';
 import { loadScalerConfig } from './config/scaler-config-schema.js';
 import { createLogger } from './logging/create-logger.js';
-import { logProcessWarnings } from './process/process-warnings.js';
 import { stopOnUnexpectedErrors } from './process/unexpected-errors.js';
 
 function parseCommand(args: string[]): CliCommand | number {
@@ -45,15 +44,11 @@ async function main(args: string[]): Promise<number> {
   }
   if (command.name === 'scaler') {
     const config = loadOrReport(loadScalerConfig);
-    if (config === undefined) return exitCodes.config;
-    const scalerLogger = createLogger(config.log.level);
-    logProcessWarnings(scalerLogger);
-    return scalerCommand(config, scalerLogger);
+    return config === undefined ? exitCodes.config : scalerCommand(config, createLogger(config.log.level));
   }
   const config = loadOrReport(loadConfig);
   if (config === undefined) return exitCodes.config;
   const logger = createLogger(config.log.level);
-  logProcessWarnings(logger);
   switch (command.name) {
     case 'consume':
       return consumeCommand(config, logger);
