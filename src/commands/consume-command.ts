@@ -16,10 +16,15 @@ import { createConsumerMetrics } from '../metrics/consumer-metrics.js';
 import { describeError } from '../process/describe-error.js';
 import { stopOnUnexpectedErrors } from '../process/unexpected-errors.js';
 import { StartupRetry } from '../retry/startup-retry.js';
+import { diagnosingFailures } from '../connection/connection-failure.js';
+import { databaseConnectionSettings } from '../db/database-connection-settings.js';
+import { checkKafkaTls } from '../kafka/check-kafka-tls.js';
+import { kafkaConnectionSettings } from '../kafka/kafka-connection-settings.js';
 import { exitCodes } from './exit-codes.js';
 import { runUntilStopped } from './run-until-stopped.js';
 
 const readinessQueryTimeoutMs = 2_000;
+const kafkaTlsCheckTimeoutMs = 5_000;
 
 /** Ready: started, a member of the group, no partition stuck, and the database answers with a schema this build runs on. */
 async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
@@ -40,7 +45,8 @@ async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kyse
  * Runs the consumer until SIGTERM or SIGINT. The probes are served at once; until PostgreSQL answers
  * with the schema this build runs on and Kafka lets it join, /readyz says what it waits for and the
  * start is retried with the batch backoff. Only a wrong schema, a database role lacking a privilege it
- * needs or a missing topic ends it (exit 1).
+ * needs, a missing topic, or a certificate or password that the server or this client refuses ends it
+ * (exit 1).
  * The first signal stops fetching, lets the batch in flight finish and commit, leaves the group and
  * closes the pool, within the shutdown grace; a second one exits at once.
  */
@@ -75,14 +81,23 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
   });
   startup
     .run([
+      // A refused connection is retried; a certificate or password that is wrong ends the start at once.
       {
         name: 'database',
-        run: async () => {
-          await assertPrivileges(db, 'consume');
-          await assertSchemaVersion(db);
-        },
+        run: () =>
+          diagnosingFailures(databaseConnectionSettings(config.database), async () => {
+            await assertPrivileges(db, 'consume');
+            await assertSchemaVersion(db);
+          }),
       },
-      { name: 'kafka', run: () => consumer.start() },
+      {
+        name: 'kafka',
+        run: () =>
+          diagnosingFailures(kafkaConnectionSettings(config.kafka), async () => {
+            await checkKafkaTls(config.kafka, kafkaTlsCheckTimeoutMs);
+            await consumer.start();
+          }),
+      },
     ])
     .then(
       (started) => {

@@ -3,7 +3,8 @@ import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
 import { assertPrivileges } from '../db/role-privileges.js';
 import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs, type ReadOptions } from '../db/read-queries.js';
-import { failureFields } from '../process/describe-error.js';
+import { databaseConnectionSettings } from '../db/database-connection-settings.js';
+import { logCommandFailure } from './log-command-failure.js';
 import { exitCodes } from './exit-codes.js';
 
 /** Which history to print: `logs group <id>`, `logs task <id>`, `logs groups`, `logs group-tasks <id>`. */
@@ -26,7 +27,7 @@ export async function logsCommand(query: LogsQuery, options: ReadOptions, config
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return exitCodes.ok;
   } catch (error) {
-    logger.error(failureFields(error), 'query failed');
+    logCommandFailure(logger, error, databaseConnectionSettings(config.database), 'query failed');
     return exitCodes.failure;
   } finally {
     await db.destroy();

@@ -9,6 +9,8 @@ import { loadBuildMigrations } from '../db/migration-catalog.js';
 import { schemaStanding } from '../db/schema-version.js';
 import { probeTimescaledb } from '../db/timescaledb-probe.js';
 import { failureFields } from '../process/describe-error.js';
+import { databaseConnectionSettings } from '../db/database-connection-settings.js';
+import { logCommandFailure } from './log-command-failure.js';
 import { exitCodes } from './exit-codes.js';
 
 export const migrateActions = ['latest', 'up', 'down', 'status', 'check'] as const;
@@ -113,7 +115,7 @@ export async function migrateCommand(action: MigrateAction, config: AppConfig, l
     if (action === 'status' || action === 'check') return await showStatus(config, action, logger);
     return await runMigrations(config, action, logger);
   } catch (error) {
-    logger.error(failureFields(error), 'migrate failed');
+    logCommandFailure(logger, error, databaseConnectionSettings(config.database), 'migrate failed');
     return exitCodes.failure;
   }
 }

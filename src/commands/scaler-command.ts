@@ -46,7 +46,7 @@ export async function scalerCommand(config: ScalerConfig, logger: Logger): Promi
   const health = new ScalerHealth(loopAllowances(config), now());
   // One try per call and a request timeout within the reconcile budget: the loop does the retrying.
   const kafka = createKafka(config.kafka, logger, { retry: { retries: 0 }, requestTimeout: leaderElection.renewDeadlineMs });
-  const partitions = new PartitionCounter(kafka, config.kafka.topic);
+  const partitions = new PartitionCounter(kafka, config.kafka, config.kafka.topic);
   const elector = new LeaderElector(
     new LeaseStore(kube.coordination, kube.namespace, leaseName),
     { identity, leaseDurationMs: leaderElection.leaseDurationMs, renewDeadlineMs: leaderElection.renewDeadlineMs, retryPeriodMs: leaderElection.retryPeriodMs },

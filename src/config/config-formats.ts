@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parseDatabaseUrl } from './database-url.js';
 
@@ -52,6 +53,19 @@ export const configFormats: Record<string, convict.Format> = {
   },
   'kubernetes-name': kubernetesName(dnsSubdomain, 'a Kubernetes object name: lower-case letters, digits, - and ., at most 253 characters'),
   'kubernetes-namespace': kubernetesName(dnsLabel, 'a Kubernetes namespace name: lower-case letters, digits and -, at most 63 characters'),
+  'pem-file': {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a file path');
+      if (value === '') return;
+      let text: string;
+      try {
+        text = readFileSync(value, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read ${value}: ${error instanceof Error && 'code' in error ? String(error.code) : 'unreadable'}`);
+      }
+      if (!text.includes('-----BEGIN ')) throw new Error(`${value} is not a PEM file (no -----BEGIN line)`);
+    },
+  },
   'topic-name': {
     validate(value: unknown) {
       if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(value)) {

@@ -5,7 +5,7 @@ import type { Schema } from 'convict';
 export interface KafkaConnectionConfig {
   brokers: string[];
   clientId: string;
-  ssl: { enabled: boolean; caFile: string; rejectUnauthorized: boolean };
+  ssl: { enabled: boolean; caFile: string; certFile: string; keyFile: string; rejectUnauthorized: boolean };
   sasl: { mechanism: KafkaSaslMechanism; username: string; password: string };
 }
 
@@ -31,6 +31,8 @@ export interface AppConfig {
     password: string;
     sslMode: DatabaseSslMode;
     sslCaFile: string;
+    sslCertFile: string;
+    sslKeyFile: string;
     timescaledb: TimescaledbMode;
     poolSize: number;
     insertChunkRows: number;
@@ -81,9 +83,21 @@ export const kafkaConnectionSchema: Schema<KafkaConnectionConfig> = {
     },
     caFile: {
       doc: 'PEM file with the CA that signed the brokers\' certificates; empty uses the system CAs.',
-      format: String,
+      format: 'pem-file',
       default: '',
       env: 'KAFKA_SSL_CA_FILE',
+    },
+    certFile: {
+      doc: 'PEM file with this client\'s certificate, for brokers that ask for mutual TLS; empty sends none. Needs KAFKA_SSL_KEY_FILE.',
+      format: 'pem-file',
+      default: '',
+      env: 'KAFKA_SSL_CERT_FILE',
+    },
+    keyFile: {
+      doc: 'PEM file with the private key of KAFKA_SSL_CERT_FILE (unencrypted).',
+      format: 'pem-file',
+      default: '',
+      env: 'KAFKA_SSL_KEY_FILE',
     },
     rejectUnauthorized: {
       doc: 'Reject broker certificates that do not verify.',
@@ -240,9 +254,21 @@ export const configSchema: Schema<AppConfig> = {
     },
     sslCaFile: {
       doc: 'PEM file with the CA of the PostgreSQL server, for verify-full; empty uses the system CAs.',
-      format: String,
+      format: 'pem-file',
       default: '',
       env: 'DATABASE_SSL_CA_FILE',
+    },
+    sslCertFile: {
+      doc: 'PEM file with a client certificate for PostgreSQL (pg_hba.conf `cert` or `clientcert=verify-full`); empty sends none. Needs DATABASE_SSL_KEY_FILE.',
+      format: 'pem-file',
+      default: '',
+      env: 'DATABASE_SSL_CERT_FILE',
+    },
+    sslKeyFile: {
+      doc: 'PEM file with the private key of DATABASE_SSL_CERT_FILE (unencrypted).',
+      format: 'pem-file',
+      default: '',
+      env: 'DATABASE_SSL_KEY_FILE',
     },
     timescaledb: {
       doc: 'Whether migrate makes todo_event_logs a TimescaleDB hypertable: auto (when the extension can be created), required (fail otherwise) or off.',

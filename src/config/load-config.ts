@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import convict from 'convict';
 import { ConfigError } from './config-error.js';
 import { configFormats } from './config-formats.js';
@@ -45,10 +46,55 @@ function validationProblems<T>(config: convict.Config<T>, keys: readonly ConfigK
   }
 }
 
-/** SASL needs both credentials once a mechanism is chosen. */
-export function kafkaConnectionProblems({ sasl }: KafkaConnectionConfig): string[] {
-  if (sasl.mechanism === 'none') return [];
-  const problems: string[] = [];
+/** A setting as problems name it: dotted key and environment variable. */
+interface FileSetting {
+  key: string;
+  env: string;
+  value: string;
+}
+
+/** OpenSSL's reason, e.g. "key values mismatch", without its error-code prefix. */
+function openSslReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '');
+}
+
+/**
+ * A client certificate is sent together with its key, or not at all, and the key must be the
+ * certificate's: TLS would otherwise fail inside the driver, later and in words that name no setting.
+ */
+function certificatePairProblems(cert: FileSetting, key: FileSetting): string[] {
+  if (cert.value === '' && key.value === '') return [];
+  if (cert.value === '' || key.value === '') {
+    const [missing, given] = cert.value === '' ? [cert, key] : [key, cert];
+    return [`${missing.key} (${missing.env}): required when ${given.env} is set`];
+  }
+  try {
+    createSecureContext({ cert: readFileSync(cert.value, 'utf8'), key: readFileSync(key.value, 'utf8') });
+    return [];
+  } catch (error) {
+    return [`${key.key} (${key.env}): cannot be used with the certificate in ${cert.env}: ${openSslReason(error)}`];
+  }
+}
+
+/** A TLS file given while TLS is off would be silently ignored: say so instead. */
+function unusedFileProblems(files: readonly FileSetting[], tlsOff: string, fix: string): string[] {
+  return files.filter((file) => file.value !== '').map((file) => `${file.key} (${file.env}): set, but ${tlsOff}; ${fix}`);
+}
+
+/**
+ * TLS files are used only with TLS on, and a client certificate needs its key; SASL needs both
+ * credentials once a mechanism is chosen.
+ */
+export function kafkaConnectionProblems({ ssl, sasl }: KafkaConnectionConfig): string[] {
+  const ca = { key: 'kafka.ssl.caFile', env: 'KAFKA_SSL_CA_FILE', value: ssl.caFile };
+  const cert = { key: 'kafka.ssl.certFile', env: 'KAFKA_SSL_CERT_FILE', value: ssl.certFile };
+  const key = { key: 'kafka.ssl.keyFile', env: 'KAFKA_SSL_KEY_FILE', value: ssl.keyFile };
+  const problems = [
+    ...certificatePairProblems(cert, key),
+    ...(ssl.enabled ? [] : unusedFileProblems([ca, cert], 'KAFKA_SSL_ENABLED is false', 'set KAFKA_SSL_ENABLED=true to use it')),
+  ];
+  if (sasl.mechanism === 'none') return problems;
   if (sasl.username === '') problems.push(`kafka.sasl.username (KAFKA_SASL_USERNAME): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
   if (sasl.password === '') problems.push(`kafka.sasl.password (KAFKA_SASL_PASSWORD): required when KAFKA_SASL_MECHANISM is ${sasl.mechanism}`);
   return problems;
@@ -80,10 +126,24 @@ function sslModeProblems(database: AppConfig['database'], env: Environment): str
   return ['database.sslMode (DATABASE_SSL_MODE): differs from the sslmode in DATABASE_URL; set only one of them'];
 }
 
+/** A client certificate needs its key, and TLS files need a TLS mode that uses them. */
+function databaseTlsProblems(database: AppConfig['database'], sslMode: AppConfig['database']['sslMode']): string[] {
+  const ca = { key: 'database.sslCaFile', env: 'DATABASE_SSL_CA_FILE', value: database.sslCaFile };
+  const cert = { key: 'database.sslCertFile', env: 'DATABASE_SSL_CERT_FILE', value: database.sslCertFile };
+  const key = { key: 'database.sslKeyFile', env: 'DATABASE_SSL_KEY_FILE', value: database.sslKeyFile };
+  return [
+    ...certificatePairProblems(cert, key),
+    ...(sslMode === 'disable' ? unusedFileProblems([ca, cert], 'DATABASE_SSL_MODE is disable', 'set DATABASE_SSL_MODE=verify-full to use it') : []),
+    // libpq's require verifies against a CA file when there is one; ours never does, so say so.
+    ...(sslMode === 'require' ? unusedFileProblems([ca], 'DATABASE_SSL_MODE is require, which does not verify the server', 'set DATABASE_SSL_MODE=verify-full') : []),
+  ];
+}
+
 /** The consumer's configuration, with DATABASE_URL's sslmode in effect. @throws ConfigError naming every bad key. */
 export function loadConfig(env: Environment): AppConfig {
   const config = loadConfigWith(configSchema, configKeys, env, (config) => [
     ...kafkaConnectionProblems(config.kafka),
+    ...databaseTlsProblems(config.database, parseDatabaseUrl(config.database.url).settings.sslMode ?? config.database.sslMode),
     ...(config.database.poolSize < config.kafka.partitionsConsumedConcurrently
       ? ['database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY']
       : []),

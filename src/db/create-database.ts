@@ -7,14 +7,19 @@ import type { AppConfig } from '../config/config-schema.js';
 import { parseDatabaseUrl } from '../config/database-url.js';
 import type { Database } from './database.js';
 
+/** A client certificate for servers that ask for one (pg_hba.conf `cert`, `clientcert=verify-full`). */
+function clientCertificate(config: AppConfig['database']): Pick<ConnectionOptions, 'cert' | 'key'> {
+  return config.sslCertFile === '' ? {} : { cert: readFileSync(config.sslCertFile, 'utf8'), key: readFileSync(config.sslKeyFile, 'utf8') };
+}
+
 function tlsOptions(config: AppConfig['database']): ConnectionOptions | false {
   switch (config.sslMode) {
     case 'disable':
       return false;
     case 'require':
-      return { rejectUnauthorized: false };
+      return { rejectUnauthorized: false, ...clientCertificate(config) };
     case 'verify-full':
-      return config.sslCaFile === '' ? { rejectUnauthorized: true } : { rejectUnauthorized: true, ca: readFileSync(config.sslCaFile, 'utf8') };
+      return { rejectUnauthorized: true, ...(config.sslCaFile === '' ? {} : { ca: readFileSync(config.sslCaFile, 'utf8') }), ...clientCertificate(config) };
   }
 }
 

@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConnectionConfig } from '../config/config-schema.js';
+import { kafkaTlsOptions } from './kafka-tls-options.js';
 
 function sasl(config: KafkaConnectionConfig['sasl']): SASLOptions | undefined {
   const { mechanism, username, password } = config;
   return mechanism === 'none' ? undefined : { mechanism, username, password };
-}
-
-function ssl(config: KafkaConnectionConfig['ssl']): { ca?: string[]; rejectUnauthorized: boolean } | false {
-  if (!config.enabled) return false;
-  return config.caFile === ''
-    ? { rejectUnauthorized: config.rejectUnauthorized }
-    : { ca: [readFileSync(config.caFile, 'utf8')], rejectUnauthorized: config.rejectUnauthorized };
 }
 
 const pinoLevels = {
@@ -28,7 +21,9 @@ function logCreator(logger: Logger) {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return () =>
     ({ level, log }: LogEntry): void => {
-      const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+      // kafkajs attaches a stack to every connection error it logs: a network condition, not a bug, so
+      // its message is kept and the stack dropped (the failure itself is reported by whoever called).
+      const { message, timestamp: _timestamp, logger: _name, stack: _stack, ...fields } = log;
       const pinoLevel = pinoLevels[level];
       if (pinoLevel !== 'silent') kafkaLogger[pinoLevel](fields, message);
     };
@@ -40,7 +35,7 @@ export function createKafka(config: KafkaConnectionConfig, logger: Logger, overr
     ...overrides,
     clientId: config.clientId,
     brokers: config.brokers,
-    ssl: ssl(config.ssl),
+    ssl: kafkaTlsOptions(config.ssl),
     sasl: sasl(config.sasl),
     // kafkajs logs every rebalance and retry at info; warn keeps one line per batch readable.
     logLevel: kafkaLogLevel.WARN,

@@ -1,14 +1,19 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { withTimeout } from '../async/with-timeout.js';
+import type { KafkaConnectionConfig } from '../config/config-schema.js';
+import { diagnosingFailures } from '../connection/connection-failure.js';
+import { checkKafkaTls } from '../kafka/check-kafka-tls.js';
+import { kafkaConnectionSettings } from '../kafka/kafka-connection-settings.js';
 
 /** Reads a topic's partition count from a broker's metadata (fresh on every call, never cached). */
 export class PartitionCounter {
   private readonly admin: Admin;
   private connected = false;
 
-  /** `kafka` should not retry by itself: the reconcile loop retries with its own backoff. */
+  /** `kafka`, made from `connection`, should not retry by itself: the reconcile loop retries with its own backoff. */
   constructor(
     kafka: Kafka,
+    private readonly connection: KafkaConnectionConfig,
     private readonly topic: string,
   ) {
     this.admin = kafka.admin();
@@ -16,7 +21,7 @@ export class PartitionCounter {
 
   async count(timeoutMs: number): Promise<number> {
     try {
-      return await withTimeout('reading the partition count', timeoutMs, this.read());
+      return await withTimeout('reading the partition count', timeoutMs, this.read(timeoutMs));
     } catch (error) {
       // Start over with fresh connections next time rather than trust a half-broken client.
       await this.close();
@@ -29,9 +34,13 @@ export class PartitionCounter {
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  private async read(): Promise<number> {
+  private async read(timeoutMs: number): Promise<number> {
     if (!this.connected) {
-      await this.admin.connect();
+      // A certificate or password that is wrong is named as such, with the setting to fix.
+      await diagnosingFailures(kafkaConnectionSettings(this.connection), async () => {
+        await checkKafkaTls(this.connection, timeoutMs);
+        await this.admin.connect();
+      });
       this.connected = true;
     }
     const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.topic] });

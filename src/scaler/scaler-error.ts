@@ -1,4 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
+import { causeChain } from '../connection/cause-chain.js';
+import { ConnectionFailure } from '../connection/connection-failure.js';
 
 /** What the scaler was doing when it failed: a label of the errors metric. */
 export type ScalerOperation = 'lease' | 'partitions' | 'read_scale' | 'patch_scale' | 'record_event';
@@ -6,6 +8,7 @@ export type ScalerOperation = 'lease' | 'partitions' | 'read_scale' | 'patch_sca
 /** Why it failed: a stable code, the other label of the errors metric. */
 export type ScalerErrorKind =
   | 'kafka_unreachable'
+  | 'kafka_rejected'
   | 'topic_not_found'
   | 'kafka_error'
   | 'api_unreachable'
@@ -46,16 +49,6 @@ const kafkaConnectionErrors = new Set([
   'TimeoutError',
 ]);
 
-/** The error and what it wraps: kafkajs nests the real cause in `originalError`. */
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let current = error; typeof current === 'object' && current !== null && chain.length < 5; ) {
-    chain.push(current);
-    current = 'originalError' in current ? current.originalError : 'cause' in current ? current.cause : undefined;
-  }
-  return chain;
-}
-
 function field(error: unknown, name: 'name' | 'type'): unknown {
   return typeof error === 'object' && error !== null && name in error ? (error as Record<string, unknown>)[name] : undefined;
 }
@@ -63,6 +56,9 @@ function field(error: unknown, name: 'name' | 'type'): unknown {
 /** Classifies a kafkajs failure (kafkajs is CommonJS, so its error classes are told apart by name). */
 export function kafkaErrorKind(error: unknown): ScalerErrorKind {
   const chain = causeChain(error);
+  // A certificate or credentials the broker or this client refused; a refused connection is an outage.
+  const connectionFailure = chain.find((e) => e instanceof ConnectionFailure);
+  if (connectionFailure !== undefined) return connectionFailure.retryable ? 'kafka_unreachable' : 'kafka_rejected';
   if (chain.some((e) => field(e, 'type') === 'UNKNOWN_TOPIC_OR_PARTITION')) return 'topic_not_found';
   if (chain.some((e) => kafkaConnectionErrors.has(String(field(e, 'name'))))) return 'kafka_unreachable';
   return 'kafka_error';

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { configKeys, type ConfigKey } from '../../src/config/config-keys.js';
 import type { AppConfig } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadScalerConfig, scalerConfigKeys, type ScalerConfig } from '../../src/config/scaler-config-schema.js';
 import { ciValuesFiles, NAMESPACE, RELEASE, renderChart, type RenderOptions } from '../support/kubernetes/helm-chart.js';
-import { findObject, isWorkload, podSpecOf, type Container, type Deployment, type KubeObject } from '../support/kubernetes/manifests.js';
-import { classifySettings, containerSettings, effectiveEnvironment, type ClassifiedSetting } from '../support/kubernetes/pod-settings.js';
+import { findObject, isWorkload, podSpecOf, type Container, type Deployment, type KubeObject, type PodSpec } from '../support/kubernetes/manifests.js';
+import { classifySettings, containerSettings, effectiveEnvironment, mountedSecretKey, type ClassifiedSetting } from '../support/kubernetes/pod-settings.js';
+import { certificatePem, keyPem } from '../support/tls-fixture.js';
 
 // The first run may build helm from source.
 const TOOL_BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -36,6 +40,7 @@ interface ChartContainer {
   command: 'consume' | 'migrate' | 'test' | 'scaler';
   keys: readonly ConfigKey[];
   container: Container;
+  pod: PodSpec;
   settings: ClassifiedSetting[];
 }
 
@@ -52,7 +57,7 @@ function chartContainers(objects: readonly KubeObject[]): ChartContainer[] {
     return pod.containers.map((container) => {
       const command = commandOf(container);
       const keys = command === 'scaler' ? scalerConfigKeys : configKeys;
-      return { where: `${object.kind}/${object.metadata.name}/${container.name}`, command, keys, container, settings: classifySettings(containerSettings(container, objects), keys, pod, container) };
+      return { where: `${object.kind}/${object.metadata.name}/${container.name}`, command, keys, container, pod, settings: classifySettings(containerSettings(container, objects), keys, pod, container) };
     });
   });
 }
@@ -67,12 +72,32 @@ const mustBeSet: Record<ChartContainer['command'], readonly string[]> = {
 
 const keyOf = (setting: ClassifiedSetting): string => ('key' in setting ? setting.key.env : setting.name);
 
+/** Local stand-ins for the PEM files a pod mounts, which the loader reads: a certificate, and its key for the *_KEY_FILE settings. */
+const placeholderDir = mkdtempSync(path.join(tmpdir(), 'todo-history-chart-pem-'));
+const placeholderCertificate = path.join(placeholderDir, 'tls.crt');
+const placeholderKey = path.join(placeholderDir, 'tls.key');
+writeFileSync(placeholderCertificate, certificatePem);
+writeFileSync(placeholderKey, keyPem);
+const pemFileSettings = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'DATABASE_SSL_CA_FILE', 'DATABASE_SSL_CERT_FILE', 'DATABASE_SSL_KEY_FILE'];
+
+/** The environment with each PEM file the pod mounts from a Secret swapped for a local stand-in; one it does not mount fails. */
+function withMountedPemFiles(env: Record<string, string>, { pod, container, where }: ChartContainer): Record<string, string> {
+  const swapped = { ...env };
+  for (const name of pemFileSettings.filter((setting) => env[setting] !== undefined)) {
+    assert.ok(mountedSecretKey(pod, container, env[name] ?? ''), `${where}: ${name} = ${env[name]} is no key of a mounted Secret`);
+    swapped[name] = name.endsWith('_KEY_FILE') ? placeholderKey : placeholderCertificate;
+  }
+  return swapped;
+}
+
 describe('Helm chart: environment of every container against the application\'s config schema', { timeout: TOOL_BUILD_TIMEOUT_MS }, () => {
   const rendered = new Map<string, KubeObject[]>();
 
   before(async () => {
     for (const [name, options] of Object.entries(renderings)) rendered.set(name, await renderChart(options));
   }, { timeout: TOOL_BUILD_TIMEOUT_MS });
+
+  after(() => rmSync(placeholderDir, { recursive: true, force: true }));
 
   const containersOf = (name: string): ChartContainer[] => chartContainers(rendered.get(name) ?? []);
   const eachContainer = (check: (container: ChartContainer, objects: KubeObject[], rendering: string) => void): void => {
@@ -107,8 +132,9 @@ describe('Helm chart: environment of every container against the application\'s 
   });
 
   it('gives every container an environment the application\'s own loader accepts', () => {
-    eachContainer(({ settings, command, where, container }, objects, rendering) => {
-      const env = effectiveEnvironment(settings, objects);
+    eachContainer((chartContainer, objects, rendering) => {
+      const { settings, command, where, container } = chartContainer;
+      const env = withMountedPemFiles(effectiveEnvironment(settings, objects), chartContainer);
       const label = `${rendering}: ${where}`;
       if (command === 'scaler') {
         const config = loadScalerConfig(env);

@@ -110,6 +110,7 @@ describe('Helm chart: upgrades, rollbacks, rotation and composition', { timeout:
         'database.lockTimeoutMs', 'migration.enabled', 'migration.statementTimeoutMs', 'migration.lockTimeoutMs', 'migration.podAnnotations', 'migration.nodeSelector',
         'migration.tolerations', 'migration.affinity', 'migration.extraEnv', 'migration.extraEnvFrom', 'migration.extraVolumes', 'migration.extraVolumeMounts',
         'scaler.affinity', 'scaler.strategy', 'scaler.minReadySeconds', 'scaler.extraEnv', 'scaler.extraEnvFrom', 'scaler.extraVolumes', 'scaler.extraVolumeMounts',
+        'kafka.ssl.clientCertificateSecret', 'database.sslClientCertificateSecret',
       ];
       const objects = await render({ ...Object.fromEntries(added.map((key) => [key, 'null'])), 'scaler.enabled': 'true' });
       assert.deepEqual(envOf(job(objects).spec.template.spec)['DATABASE_LOCK_TIMEOUT_MS'], '10000', 'the migration still runs, with its lock timeout');

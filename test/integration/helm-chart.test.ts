@@ -249,10 +249,12 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
           if (object === undefined) {
             // Not rendered: it must be something the user names, which exists before `helm install`.
             const values = parseDocument(readFileSync(path.join(chartDir, file), 'utf8')).toJS() as Record<string, Record<string, unknown>>;
+            const secretName = (key: string): string | undefined => (values['database']?.[key] as { name?: string } | undefined)?.name;
             const external = [
               values['auth']?.['existingSecret'],
               (values['migration']?.['auth'] as { existingSecret?: string } | undefined)?.existingSecret,
-              (values['database']?.['sslCaSecret'] as { name?: string } | undefined)?.name,
+              secretName('sslCaSecret'),
+              secretName('sslClientCertificateSecret'),
               'default',
             ];
             assert.ok(external.includes(reference.name), `${file}: ${reference.kind} ${reference.name} is neither rendered nor the user's`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startLocalServices } from '../../deploy/local/services/local-services.js';
+import { startLocalServices, tlsServicesEnv } from '../../deploy/local/services/local-services.js';
 import { refuseOtherNodeMajor } from './test-node-version.js';
 
 refuseOtherNodeMajor('npm test');
@@ -16,13 +16,13 @@ const requested = process.argv.slice(2);
 const targets = requested.length > 0 ? requested : ['unit', 'integration', 'faults'].map((folder) => `${distTest}${folder}/*.test.js`);
 
 // Commit timestamps let the benchmark's smoke test measure produce-to-row latency.
-const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } } });
+const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } }, tls: true });
 let exitCode = 1;
 try {
   exitCode = await new Promise<number>((resolve) => {
     const runner = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', ...targets], {
       stdio: 'inherit',
-      env: { ...process.env, KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl },
+      env: { ...process.env, KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl, ...(services.tls === undefined ? {} : tlsServicesEnv(services.tls)) },
     });
     runner.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
   });

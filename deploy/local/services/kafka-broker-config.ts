@@ -9,22 +9,87 @@ export interface KafkaServerSettings {
   readonly dataDir: string;
   /** Host clients are told to connect to; anything but loopback makes the broker listen on every address. */
   readonly advertisedHost: string;
+  /** A second, SASL_SSL listener next to the plaintext one. */
+  readonly saslSsl?: SaslSslListenerSettings;
   /** Extra or overriding server.properties entries. */
   readonly overrides: Readonly<Record<string, string>>;
 }
 
+/** A SASL user of the local broker. */
+export interface KafkaSaslUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface SaslSslListenerSettings {
+  readonly port: number;
+  /** The name its certificate is issued for, which clients are told to connect to. */
+  readonly advertisedHost: string;
+  /** PEM texts: the server's certificate and PKCS#8 key, and the CA whose client certificates it accepts. */
+  readonly certificatePem: string;
+  readonly keyPem: string;
+  readonly caPem: string;
+  /** Authenticates with SCRAM-SHA-512; its credentials are written at storage format time (scramCredentialArguments). */
+  readonly scramUser: KafkaSaslUser;
+  /** Authenticates with PLAIN, from the listener's JAAS configuration. */
+  readonly plainUser: KafkaSaslUser;
+}
+
+const SASL_SSL_PREFIX = 'listener.name.sasl_ssl';
+
+/** A PEM text as one server.properties value: Java's Properties reads the `\n` escapes back as newlines. */
+function inlinePem(pem: string): string {
+  return pem.trim().replaceAll('\n', '\\n');
+}
+
+/**
+ * The SASL_SSL listener's own settings: PEM key material inline (no keystore files or passwords), client
+ * certificates verified when presented (mutual TLS is optional), SCRAM-SHA-512 and PLAIN.
+ */
+function saslSslProperties(listener: SaslSslListenerSettings): Record<string, string> {
+  const { username, password } = listener.plainUser;
+  return {
+    [`${SASL_SSL_PREFIX}.ssl.keystore.type`]: 'PEM',
+    [`${SASL_SSL_PREFIX}.ssl.keystore.certificate.chain`]: inlinePem(listener.certificatePem),
+    [`${SASL_SSL_PREFIX}.ssl.keystore.key`]: inlinePem(listener.keyPem),
+    [`${SASL_SSL_PREFIX}.ssl.truststore.type`]: 'PEM',
+    [`${SASL_SSL_PREFIX}.ssl.truststore.certificates`]: inlinePem(listener.caPem),
+    [`${SASL_SSL_PREFIX}.ssl.client.auth`]: 'requested',
+    [`${SASL_SSL_PREFIX}.sasl.enabled.mechanisms`]: 'SCRAM-SHA-512,PLAIN',
+    [`${SASL_SSL_PREFIX}.scram-sha-512.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`${SASL_SSL_PREFIX}.plain.sasl.jaas.config`]: `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`,
+  };
+}
+
+/** `kafka-storage format` arguments that store the SCRAM user's credentials in the cluster metadata (KIP-900). */
+export function scramCredentialArguments(listener: SaslSslListenerSettings | undefined): string[] {
+  if (listener === undefined) return [];
+  const { username, password } = listener.scramUser;
+  return ['--add-scram', `SCRAM-SHA-512=[name=${username},password=${password}]`];
+}
+
 /** server.properties for a single combined broker+controller in KRaft mode, sized for tests. */
-export function renderServerProperties({ brokerPort, controllerPort, dataDir, advertisedHost, overrides }: KafkaServerSettings): string {
+export function renderServerProperties({ brokerPort, controllerPort, dataDir, advertisedHost, saslSsl, overrides }: KafkaServerSettings): string {
   const listenHost = advertisedHost === LOOPBACK_HOST ? LOOPBACK_HOST : '0.0.0.0';
+  const listeners = [`PLAINTEXT://${listenHost}:${brokerPort}`, `CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`];
+  const advertisedListeners = [`PLAINTEXT://${advertisedHost}:${brokerPort}`];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  if (saslSsl !== undefined) {
+    // It listens where the plaintext listener does; its certificate names saslSsl.advertisedHost.
+    listeners.push(`SASL_SSL://${listenHost}:${saslSsl.port}`);
+    advertisedListeners.push(`SASL_SSL://${saslSsl.advertisedHost}:${saslSsl.port}`);
+    protocols.push('SASL_SSL:SASL_SSL');
+  }
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(KAFKA_NODE_ID),
     'controller.quorum.voters': `${KAFKA_NODE_ID}@${LOOPBACK_HOST}:${controllerPort}`,
-    listeners: `PLAINTEXT://${listenHost}:${brokerPort},CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${advertisedHost}:${brokerPort}`,
+    listeners: listeners.join(','),
+    'advertised.listeners': advertisedListeners.join(','),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': protocols.join(','),
+    ...(saslSsl === undefined ? {} : saslSslProperties(saslSsl)),
     'log.dirs': dataDir,
     'auto.create.topics.enable': 'false',
     'num.partitions': '1',

@@ -1,11 +1,18 @@
-import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCacheDir } from '../system/cache-dir.js';
 import { findFreePorts, LOOPBACK_HOST } from '../system/free-port.js';
 import { resolveJava } from './java-runtime.js';
 import { ClassDataArchive } from './kafka-class-data-archive.js';
-import { generateClusterId, renderLog4jConfig, renderServerProperties } from './kafka-broker-config.js';
+import {
+  generateClusterId,
+  renderLog4jConfig,
+  renderServerProperties,
+  scramCredentialArguments,
+  type KafkaSaslUser,
+  type SaslSslListenerSettings,
+} from './kafka-broker-config.js';
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './kafka-jars.js';
 import { isKafkaBrokerReady } from './kafka-readiness.js';
 import { describeError } from '../system/log-tail.js';
@@ -13,6 +20,15 @@ import { sendSignal } from '../system/process-liveness.js';
 import { runCommand } from '../system/run-command.js';
 import { ServiceProcess } from './service-process.js';
 import { LocalService } from './local-service.js';
+import { TLS_SERVER_NAME, type TestCertificates } from './test-certificates.js';
+
+/** A SASL_SSL listener next to the plaintext one, as managed Kafka services offer. */
+export interface KafkaSaslSslOptions {
+  /** Its certificate and key, and the CA whose client certificates it accepts (mutual TLS is optional). */
+  readonly certificates: TestCertificates;
+  readonly scramUser: KafkaSaslUser;
+  readonly plainUser: KafkaSaslUser;
+}
 
 export interface KafkaBrokerOptions {
   /** An org.apache.kafka:kafka_2.13 version from Maven Central; defaults to DEFAULT_KAFKA_VERSION. */
@@ -34,11 +50,15 @@ export interface KafkaBrokerOptions {
    * so use one only in a network namespace of its own (the cluster tests give their node IP).
    */
   readonly advertisedHost?: string;
+  /** Also serve SASL_SSL (SCRAM-SHA-512 and PLAIN) on a port of its own, advertised as TLS_SERVER_NAME. */
+  readonly saslSsl?: KafkaSaslSslOptions;
 }
 
 export interface KafkaBrokerHandle {
   /** Bootstrap address for clients: "127.0.0.1:PORT" (or the advertised host). */
   readonly brokers: string;
+  /** Bootstrap address of the SASL_SSL listener, "localhost:PORT"; undefined without one. */
+  readonly saslSslBrokers: string | undefined;
   readonly port: number;
   readonly controllerPort: number;
   readonly version: string;
@@ -70,9 +90,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const version = options.version ?? DEFAULT_KAFKA_VERSION;
   const [runtime, java] = await Promise.all([ensureKafkaJars(version, options.cacheDir ?? resolveCacheDir()), resolveJava()]);
   const classDataArchive = options.classDataSharing === false ? undefined : await ClassDataArchive.locate(runtime.runtimeDir, runtime.libsDir, java);
-  const [brokerPort, controllerPort] = await findFreePorts(2);
-  if (brokerPort === undefined || controllerPort === undefined) throw new Error('Could not find two free ports for Kafka');
+  const [brokerPort, controllerPort, saslSslPort] = await findFreePorts(3);
+  if (brokerPort === undefined || controllerPort === undefined || saslSslPort === undefined) throw new Error('Could not find three free ports for Kafka');
   const workDir = await mkdtemp(join(tmpdir(), 'todo-history-kafka-'));
+  const saslSsl = options.saslSsl === undefined ? undefined : await saslSslListener(options.saslSsl, saslSslPort);
   const broker = new LocalKafkaBroker({
     version,
     java,
@@ -86,6 +107,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
     advertisedHost: options.advertisedHost ?? LOOPBACK_HOST,
+    saslSsl,
   });
   try {
     await broker.prepare(options.serverProperties ?? {});
@@ -95,6 +117,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     await broker.destroy().catch(() => undefined);
     throw error;
   }
+}
+
+async function saslSslListener({ certificates, scramUser, plainUser }: KafkaSaslSslOptions, port: number): Promise<SaslSslListenerSettings> {
+  const [certificatePem, keyPem, caPem] = await Promise.all([
+    readFile(certificates.serverCertificateFile, 'utf8'),
+    readFile(certificates.serverKeyFile, 'utf8'),
+    readFile(certificates.caFile, 'utf8'),
+  ]);
+  return { port, advertisedHost: TLS_SERVER_NAME, certificatePem, keyPem, caPem, scramUser, plainUser };
 }
 
 interface LocalKafkaBrokerSettings {
@@ -110,10 +141,12 @@ interface LocalKafkaBrokerSettings {
   readonly startupTimeoutMs: number;
   readonly stopTimeoutMs: number;
   readonly advertisedHost: string;
+  readonly saslSsl: SaslSslListenerSettings | undefined;
 }
 
 class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
   readonly brokers: string;
+  readonly saslSslBrokers: string | undefined;
   readonly logFile: string;
   private readonly serverPropertiesFile: string;
   private readonly log4jConfigFile: string;
@@ -121,6 +154,7 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
   constructor(private readonly settings: LocalKafkaBrokerSettings) {
     super(settings.workDir);
     this.brokers = `${settings.advertisedHost}:${settings.brokerPort}`;
+    this.saslSslBrokers = settings.saslSsl === undefined ? undefined : `${settings.saslSsl.advertisedHost}:${settings.saslSsl.port}`;
     this.logFile = join(settings.workDir, 'kafka.log');
     this.serverPropertiesFile = join(settings.workDir, 'server.properties');
     this.log4jConfigFile = join(settings.workDir, 'log4j2.properties');
@@ -150,11 +184,12 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
         controllerPort: this.settings.controllerPort,
         dataDir,
         advertisedHost: this.settings.advertisedHost,
+        saslSsl: this.settings.saslSsl,
         overrides: serverPropertyOverrides,
       }),
     );
     await writeFile(this.log4jConfigFile, renderLog4jConfig());
-    const storageTool = ['kafka.tools.StorageTool', 'format', '--cluster-id', this.settings.clusterId, '--config', this.serverPropertiesFile];
+    const storageTool = ['kafka.tools.StorageTool', 'format', '--cluster-id', this.settings.clusterId, '--config', this.serverPropertiesFile, ...scramCredentialArguments(this.settings.saslSsl)];
     // A short-lived JVM: skipping the optimising compiler makes it start faster.
     const jvmArgs = ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${this.log4jConfigFile}`, '-cp', this.settings.classpath];
     try {

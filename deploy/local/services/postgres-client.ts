@@ -27,3 +27,16 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     await client.end();
   }
 }
+
+/** Creates a role that may log in with `password`, or sets the password of the existing one. */
+export async function ensureLoginRole(adminUrl: string, role: { readonly name: string; readonly password: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const existing = await client.query('select 1 from pg_roles where rolname = $1', [role.name]);
+    const verb = existing.rowCount === 0 ? 'create' : 'alter';
+    await client.query(`${verb} role ${client.escapeIdentifier(role.name)} login password ${client.escapeLiteral(role.password)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,4 +1,4 @@
-import { appendFile, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,13 +6,28 @@ import { findFreePort, LOOPBACK_HOST } from '../system/free-port.js';
 import { describeError } from '../system/log-tail.js';
 import { resolveUnprivilegedUser, type OsUser } from './os-user.js';
 import { findOrInstallPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
-import { ensureDatabase, isPostgresReady } from './postgres-client.js';
+import { ensureDatabase, ensureLoginRole, isPostgresReady } from './postgres-client.js';
 import { renderPostgresSettings } from './postgres-config.js';
 import { sendSignal } from '../system/process-liveness.js';
 import { isLiveProcess, listChildPids } from './process-tree.js';
 import { runCommand } from '../system/run-command.js';
 import { ServiceProcess } from './service-process.js';
 import { LocalService } from './local-service.js';
+import { TLS_SERVER_NAME, type TestCertificates } from './test-certificates.js';
+
+/** A PostgreSQL role that may log in. */
+export interface PostgresRole {
+  readonly name: string;
+  readonly password: string;
+}
+
+/** `ssl = on`, as managed PostgreSQL services run, with a role that may log in only over TLS. */
+export interface PostgresTlsOptions {
+  /** Its server certificate and key (issued for TLS_SERVER_NAME). */
+  readonly certificates: TestCertificates;
+  /** pg_hba.conf lets it in with its password over TLS and refuses it without. */
+  readonly tlsOnlyRole: PostgresRole;
+}
 
 export interface PostgresServerOptions {
   /** The application database created on first start. Default "todo_history". */
@@ -32,6 +47,8 @@ export interface PostgresServerOptions {
   readonly stopTimeoutMs?: number;
   /** The postgres executable to run instead of the installation's, e.g. a copy in a relocated tree. */
   readonly serverProgram?: string;
+  /** Serve TLS too (plaintext connections keep working for every other role). */
+  readonly tls?: PostgresTlsOptions;
 }
 
 export interface PostgresServerHandle {
@@ -39,6 +56,8 @@ export interface PostgresServerHandle {
   readonly url: string;
   /** The same server's "postgres" maintenance database. */
   readonly adminUrl: string;
+  /** postgres://<tls-only role>:<password>@localhost:PORT/<database>; undefined without TLS. */
+  readonly tlsUrl: string | undefined;
   readonly port: number;
   readonly database: string;
   /** Holds the data directory, the unix socket and the log; removed by destroy(). */
@@ -76,11 +95,13 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     database: options.database ?? DEFAULT_DATABASE,
     startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    tls: options.tls,
   });
   try {
     await server.initialize(options.fsync ?? true, options.settings ?? {}, options.passwordClients ?? []);
     await server.start();
     await ensureDatabase(server.adminUrl, server.database);
+    if (options.tls !== undefined) await ensureLoginRole(server.adminUrl, options.tls.tlsOnlyRole);
     return server;
   } catch (error) {
     await server.destroy().catch(() => undefined);
@@ -97,11 +118,13 @@ interface LocalPostgresServerSettings {
   readonly database: string;
   readonly startupTimeoutMs: number;
   readonly stopTimeoutMs: number;
+  readonly tls: PostgresTlsOptions | undefined;
 }
 
 class LocalPostgresServer extends LocalService implements PostgresServerHandle {
   readonly url: string;
   readonly adminUrl: string;
+  readonly tlsUrl: string | undefined;
   readonly dataDir: string;
   readonly logFile: string;
   private readonly socketDir: string;
@@ -111,6 +134,11 @@ class LocalPostgresServer extends LocalService implements PostgresServerHandle {
     const origin = `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@${LOOPBACK_HOST}:${settings.port}`;
     this.url = `${origin}/${encodeURIComponent(settings.database)}`;
     this.adminUrl = `${origin}/postgres`;
+    const role = settings.tls?.tlsOnlyRole;
+    this.tlsUrl =
+      role === undefined
+        ? undefined
+        : `postgres://${encodeURIComponent(role.name)}:${encodeURIComponent(role.password)}@${TLS_SERVER_NAME}:${settings.port}/${encodeURIComponent(settings.database)}`;
     this.dataDir = join(settings.workDir, 'data');
     this.socketDir = join(settings.workDir, 'socket');
     this.logFile = join(settings.workDir, 'postgres.log');
@@ -150,13 +178,33 @@ class LocalPostgresServer extends LocalService implements PostgresServerHandle {
     } finally {
       await rm(passwordFile, { force: true });
     }
+    const tlsSettings = this.settings.tls === undefined ? {} : await this.installServerCertificate(this.settings.tls.certificates);
     await appendFile(
       join(this.dataDir, 'postgresql.conf'),
-      renderPostgresSettings({ port: this.settings.port, socketDir: this.socketDir, fsync, overrides }),
+      renderPostgresSettings({ port: this.settings.port, socketDir: this.socketDir, fsync, overrides: { ...tlsSettings, ...overrides } }),
     );
+    if (this.settings.tls !== undefined) await this.restrictToTls(this.settings.tls.tlsOnlyRole);
     if (passwordClients.length > 0) {
       await appendFile(join(this.dataDir, 'pg_hba.conf'), passwordClients.map((cidr) => `host all all ${cidr} scram-sha-256\n`).join(''));
     }
+  }
+
+  /** Copies the certificate and key into the data directory (PostgreSQL wants the key private to its user); returns the settings that use them. */
+  private async installServerCertificate(certificates: TestCertificates): Promise<Record<string, string>> {
+    const certificateFile = join(this.dataDir, 'server.crt');
+    const keyFile = join(this.dataDir, 'server.key');
+    await copyFile(certificates.serverCertificateFile, certificateFile);
+    await writeFile(keyFile, await readFile(certificates.serverKeyFile), { mode: 0o600 });
+    await this.giveToServerUser(certificateFile, keyFile);
+    return { ssl: 'on', ssl_cert_file: certificateFile, ssl_key_file: keyFile };
+  }
+
+  /** pg_hba.conf takes the first matching line: these go before initdb's, which let every role in over plaintext. */
+  private async restrictToTls(role: PostgresRole): Promise<void> {
+    const hbaFile = join(this.dataDir, 'pg_hba.conf');
+    const name = `"${role.name.replaceAll('"', '""')}"`;
+    const rules = `hostssl all ${name} all scram-sha-256\nhostnossl all ${name} all reject\n`;
+    await writeFile(hbaFile, rules + (await readFile(hbaFile, 'utf8')));
   }
 
   async start(): Promise<void> {

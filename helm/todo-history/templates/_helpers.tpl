@@ -141,6 +141,8 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- define "todo-history.credentialsDir" -}}/var/run/secrets/todo-history{{- end }}
 {{- define "todo-history.kafkaCaDir" -}}/etc/todo-history/kafka-ca{{- end }}
 {{- define "todo-history.databaseCaDir" -}}/etc/todo-history/database-ca{{- end }}
+{{- define "todo-history.kafkaClientCertificateDir" -}}/etc/todo-history/kafka-client-certificate{{- end }}
+{{- define "todo-history.databaseClientCertificateDir" -}}/etc/todo-history/database-client-certificate{{- end }}
 
 {{/* Settings shared by every Kafka client of the chart (consumer and scaler). */}}
 {{- define "todo-history.kafkaSettings" -}}
@@ -151,6 +153,12 @@ KAFKA_TOPIC: {{ $kafka.topic.name | quote }}
 KAFKA_SSL_ENABLED: {{ $kafka.ssl.enabled | toString | quote }}
 {{- if $kafka.ssl.caSecret.name }}
 KAFKA_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.kafkaCaDir" .) $kafka.ssl.caSecret.key | quote }}
+{{- end }}
+{{- with $kafka.ssl.clientCertificateSecret }}
+{{- if .name }}
+KAFKA_SSL_CERT_FILE: {{ printf "%s/%s" (include "todo-history.kafkaClientCertificateDir" $) .certificateKey | quote }}
+KAFKA_SSL_KEY_FILE: {{ printf "%s/%s" (include "todo-history.kafkaClientCertificateDir" $) .privateKeyKey | quote }}
+{{- end }}
 {{- end }}
 KAFKA_SSL_REJECT_UNAUTHORIZED: {{ $kafka.ssl.rejectUnauthorized | toString | quote }}
 KAFKA_SASL_MECHANISM: {{ $kafka.sasl.mechanism | quote }}
@@ -164,6 +172,12 @@ DATABASE_SSL_MODE: {{ $database.sslMode | quote }}
 DATABASE_TIMESCALEDB: {{ $database.timescaledb | quote }}
 {{- if $database.sslCaSecret.name }}
 DATABASE_SSL_CA_FILE: {{ printf "%s/%s" (include "todo-history.databaseCaDir" .) $database.sslCaSecret.key | quote }}
+{{- end }}
+{{- with $database.sslClientCertificateSecret }}
+{{- if .name }}
+DATABASE_SSL_CERT_FILE: {{ printf "%s/%s" (include "todo-history.databaseClientCertificateDir" $) .certificateKey | quote }}
+DATABASE_SSL_KEY_FILE: {{ printf "%s/%s" (include "todo-history.databaseClientCertificateDir" $) .privateKeyKey | quote }}
+{{- end }}
 {{- end }}
 DATABASE_POOL_SIZE: {{ $database.poolSize | int | quote }}
 DATABASE_INSERT_CHUNK_ROWS: {{ $database.insertChunkRows | int | quote }}

@@ -81,6 +81,32 @@ Secret, so a pod that needs none of them (the scaler without SASL) would get the
       - key: {{ $values.database.sslCaSecret.key }}
         path: {{ $values.database.sslCaSecret.key }}
 {{- end }}
+{{- with $values.kafka.ssl.clientCertificateSecret }}
+{{- if and $.kafka .name }}
+- name: kafka-client-certificate
+  secret:
+    secretName: {{ .name }}
+    defaultMode: 0440
+    items:
+      - key: {{ .certificateKey }}
+        path: {{ .certificateKey }}
+      - key: {{ .privateKeyKey }}
+        path: {{ .privateKeyKey }}
+{{- end }}
+{{- end }}
+{{- with $values.database.sslClientCertificateSecret }}
+{{- if and $.database .name }}
+- name: database-client-certificate
+  secret:
+    secretName: {{ .name }}
+    defaultMode: 0440
+    items:
+      - key: {{ .certificateKey }}
+        path: {{ .certificateKey }}
+      - key: {{ .privateKeyKey }}
+        path: {{ .privateKeyKey }}
+{{- end }}
+{{- end }}
 {{- range $name, $volume := .workload.extraVolumes }}
 - name: {{ $name }}
   {{- toYaml $volume | nindent 2 }}
@@ -102,6 +128,17 @@ Secret, so a pod that needs none of them (the scaler without SASL) would get the
 {{- if and .database $values.database.sslCaSecret.name }}
 - name: database-ca
   mountPath: {{ include "todo-history.databaseCaDir" .context }}
+  readOnly: true
+{{- end }}
+{{- /* default dict: a release upgraded with --reuse-values from a chart version without these keys has none. */}}
+{{- if and .kafka ($values.kafka.ssl.clientCertificateSecret | default dict).name }}
+- name: kafka-client-certificate
+  mountPath: {{ include "todo-history.kafkaClientCertificateDir" .context }}
+  readOnly: true
+{{- end }}
+{{- if and .database ($values.database.sslClientCertificateSecret | default dict).name }}
+- name: database-client-certificate
+  mountPath: {{ include "todo-history.databaseClientCertificateDir" .context }}
   readOnly: true
 {{- end }}
 {{- range $name, $mount := .workload.extraVolumeMounts }}

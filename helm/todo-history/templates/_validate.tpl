@@ -24,6 +24,20 @@ cross-field checks, so that a bad combination fails at `helm install` rather tha
 {{- fail (printf "auth.kafkaSaslPassword is required with kafka.sasl.mechanism %s unless auth.existingSecret is set" $values.kafka.sasl.mechanism) }}
 {{- end }}
 {{- end }}
+{{- /* TLS files that TLS off would ignore: the application refuses them (exit 78), so the chart does first. */}}
+{{- if not $values.kafka.ssl.enabled }}
+{{- range $value := list "caSecret" "clientCertificateSecret" }}
+{{- if (index $values.kafka.ssl $value | default dict).name }}
+{{- fail (printf "kafka.ssl.%s.name needs kafka.ssl.enabled: true" $value) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and $values.database.sslCaSecret.name (ne $values.database.sslMode "verify-full") }}
+{{- fail (printf "database.sslCaSecret.name needs database.sslMode verify-full (%s does not verify the server)" $values.database.sslMode) }}
+{{- end }}
+{{- if and ($values.database.sslClientCertificateSecret | default dict).name (eq $values.database.sslMode "disable") }}
+{{- fail "database.sslClientCertificateSecret.name needs database.sslMode require or verify-full" }}
+{{- end }}
 {{- if and $values.keda.enabled (gt (int $values.keda.minReplicas) (int $values.kafka.topic.partitions)) }}
 {{- fail "keda.minReplicas must not exceed kafka.topic.partitions: KEDA caps the replicas at the partition count" }}
 {{- end }}

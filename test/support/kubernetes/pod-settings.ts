@@ -39,7 +39,8 @@ export function containerSettings(container: Container, objects: readonly KubeOb
 }
 
 /** The Secret key behind a file path: a mounted Secret volume with an item at that path. */
-function mountedSecretKey(pod: PodSpec, container: Container, file: string): { secret: string; key: string } | undefined {
+/** The Secret and key a container reads at `file`: a Secret volume mounted above it that projects that path. */
+export function mountedSecretKey(pod: PodSpec, container: Container, file: string): { secret: string; key: string } | undefined {
   for (const mount of container.volumeMounts ?? []) {
     const relative = path.posix.relative(mount.mountPath, file);
     if (relative.startsWith('..') || path.posix.isAbsolute(relative)) continue;
