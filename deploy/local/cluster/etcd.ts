@@ -5,13 +5,15 @@ import { waitUntilReady } from './component-process.js';
 
 export const ETCD_ENDPOINT = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
 
-export async function startEtcd(binary: string, workDir: string, timeoutMs: number): Promise<ManagedProcess> {
-  const peerUrl = `http://127.0.0.1:${ETCD_PEER_PORT}`;
-  const etcd = new ManagedProcess('etcd', binary, [
+/** A single-member etcd on loopback with throwaway data in `workDir`; the cluster's and the control-plane tests' own. */
+export function etcdProcess(binary: string, workDir: string, clientPort: number, peerPort: number): ManagedProcess {
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  return new ManagedProcess('etcd', binary, [
     '--name=default',
     `--data-dir=${path.join(workDir, 'etcd-data')}`,
-    `--listen-client-urls=${ETCD_ENDPOINT}`,
-    `--advertise-client-urls=${ETCD_ENDPOINT}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
     `--initial-cluster=default=${peerUrl}`,
@@ -19,6 +21,10 @@ export async function startEtcd(binary: string, workDir: string, timeoutMs: numb
     '--unsafe-no-fsync',
     '--log-level=warn',
   ], path.join(workDir, 'etcd.log'));
+}
+
+export async function startEtcd(binary: string, workDir: string, timeoutMs: number): Promise<ManagedProcess> {
+  const etcd = etcdProcess(binary, workDir, ETCD_CLIENT_PORT, ETCD_PEER_PORT);
   await waitUntilReady(etcd, 'etcd did not become healthy', async () => {
     const response = await fetch(`${ETCD_ENDPOINT}/health`);
     return response.ok && ((await response.json()) as { health?: string }).health === 'true';

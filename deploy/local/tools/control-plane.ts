@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { etcdProcess } from '../cluster/etcd.js';
 import { findFreePorts } from '../system/free-port.js';
 import { registerExitCleanup } from '../system/process-exit-cleanup.js';
 import { ensureGoTool } from './go-tools.js';
@@ -40,23 +41,6 @@ async function waitUntil(description: string, deadline: number, watched: Managed
     if (Date.now() > deadline) throw new Error(`${description} in time: ${watched.describe()}`);
     await sleep(POLL_INTERVAL_MS);
   }
-}
-
-function startEtcd(binary: string, workDir: string, clientPort: number, peerPort: number): ManagedProcess {
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  return new ManagedProcess('etcd', binary, [
-    '--name=default',
-    `--data-dir=${path.join(workDir, 'etcd-data')}`,
-    `--listen-client-urls=${clientUrl}`,
-    `--advertise-client-urls=${clientUrl}`,
-    `--listen-peer-urls=${peerUrl}`,
-    `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=default=${peerUrl}`,
-    // Throwaway data: durability is not worth the fsync latency.
-    '--unsafe-no-fsync',
-    '--log-level=warn',
-  ], path.join(workDir, 'etcd.log'));
 }
 
 function writeCredentials(workDir: string, adminToken: string): { tokenFile: string; publicKeyFile: string; privateKeyFile: string } {
@@ -127,7 +111,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const [etcdClientPort, etcdPeerPort, apiserverPort] = await findFreePorts(3);
     if (etcdClientPort === undefined || etcdPeerPort === undefined || apiserverPort === undefined) throw new Error('no three free ports');
     const etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
-    const etcd = startEtcd(etcdBinary, workDir, etcdClientPort, etcdPeerPort);
+    const etcd = etcdProcess(etcdBinary, workDir, etcdClientPort, etcdPeerPort);
     processes.push(etcd);
     await waitUntil('etcd did not become healthy', deadline, etcd, async () => {
       const response = await fetch(`${etcdEndpoint}/health`);
