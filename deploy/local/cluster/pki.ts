@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../system/run-command.js';
@@ -51,6 +52,20 @@ function tokenFileLine(token: string, user: ClusterUser): string {
 }
 
 /** A throwaway CA, kube-apiserver's serving certificate, its kubelet client certificate, service-account keys and static tokens. */
+/** The key pair kube-apiserver signs service account tokens with (and the controller manager issues them with). */
+export function writeServiceAccountKeyPair(directory: string): { publicKeyFile: string; privateKeyFile: string } {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const publicKeyFile = path.join(directory, 'service-account.pub');
+  const privateKeyFile = path.join(directory, 'service-account.key');
+  writeFileSync(publicKeyFile, publicKey);
+  writeFileSync(privateKeyFile, privateKey, { mode: 0o600 });
+  return { publicKeyFile, privateKeyFile };
+}
+
 export async function createClusterPki(directory: string): Promise<ClusterPki> {
   await fs.mkdir(directory, { recursive: true, mode: 0o700 });
   await openssl(directory, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', VALIDITY_DAYS, '-subj', '/CN=todo-history-test-ca']);
@@ -59,15 +74,7 @@ export async function createClusterPki(directory: string): Promise<ClusterPki> {
   await signedCertificate(directory, 'apiserver', '/CN=kube-apiserver', `subjectAltName=${alternativeNames}\nextendedKeyUsage=serverAuth\n`);
   await signedCertificate(directory, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'extendedKeyUsage=clientAuth\n');
 
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const serviceAccountPublicKey = path.join(directory, 'service-account.pub');
-  const serviceAccountPrivateKey = path.join(directory, 'service-account.key');
-  await fs.writeFile(serviceAccountPublicKey, publicKey);
-  await fs.writeFile(serviceAccountPrivateKey, privateKey, { mode: 0o600 });
+  const { publicKeyFile: serviceAccountPublicKey, privateKeyFile: serviceAccountPrivateKey } = writeServiceAccountKeyPair(directory);
 
   const users = Object.keys(USER_IDENTITIES) as ClusterUser[];
   const tokens = Object.fromEntries(users.map((user) => [user, crypto.randomBytes(24).toString('hex')])) as Record<ClusterUser, string>;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { etcdProcess } from '../cluster/etcd.js';
+import { writeServiceAccountKeyPair } from '../cluster/pki.js';
 import { findFreePorts } from '../system/free-port.js';
 import { registerExitCleanup } from '../system/process-exit-cleanup.js';
 import { ensureGoTool } from './go-tools.js';
@@ -44,16 +45,8 @@ async function waitUntil(description: string, deadline: number, watched: Managed
 }
 
 function writeCredentials(workDir: string, adminToken: string): { tokenFile: string; publicKeyFile: string; privateKeyFile: string } {
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const publicKeyFile = path.join(workDir, 'service-account.pub');
-  const privateKeyFile = path.join(workDir, 'service-account.key');
+  const { publicKeyFile, privateKeyFile } = writeServiceAccountKeyPair(workDir);
   const tokenFile = path.join(workDir, 'tokens.csv');
-  fs.writeFileSync(publicKeyFile, publicKey);
-  fs.writeFileSync(privateKeyFile, privateKey, { mode: 0o600 });
   fs.writeFileSync(tokenFile, `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
   return { tokenFile, publicKeyFile, privateKeyFile };
 }
