@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { migrateActions, type MigrateAction } from './commands/migrate-command.js';
 import type { DlqRequest } from './commands/dlq-command.js';
 import type { LogsQuery } from './commands/logs-command.js';
+import type { OffsetsRequest } from './commands/offsets-command.js';
+import type { ResetTarget } from './offsets/reset-target.js';
 import type { LetterFilter } from './dlq/letter-filter.js';
 import type { ReadOptions } from './db/read-queries.js';
 
@@ -18,6 +20,8 @@ Commands:
   logs group-tasks <groupId>   a group's tasks with their event counts and last activity
   dlq inspect                  count the dead letters by reason, time and offsets, with samples (JSON)
   dlq replay                   store the dead letters that are valid now, once; report the rest (JSON)
+  offsets show                 each partition's stored, committed and log offsets (JSON)
+  offsets reset --to WHERE     move the stored offsets where partitions continue, e.g. to read again (JSON)
 
 Options of logs:
   --limit N                    at most N results (default 100)
@@ -32,6 +36,11 @@ Options of dlq (filters of the letters taken; times and offsets are the original
   --dry-run                    replay: report what would be stored, store nothing
   --timeout-ms N               give up unless the topic is read to its end within N ms (default 120000)
 
+Options of offsets reset:
+  --to WHERE                   earliest, latest, an offset, or a time (RFC 3339: the first record at or after it)
+  --partition N                only partition N (default: every partition)
+  --dry-run                    report the moves, change nothing
+
 Settings come from environment variables; see the README.`;
 
 export type CliCommand =
@@ -40,6 +49,7 @@ export type CliCommand =
   | { name: 'migrate'; action: MigrateAction }
   | { name: 'logs'; query: LogsQuery; options: ReadOptions }
   | { name: 'dlq'; request: DlqRequest }
+  | { name: 'offsets'; request: OffsetsRequest }
   | { name: 'help' };
 
 /** A command line that does not parse; the message says what is wrong. */
@@ -111,6 +121,26 @@ function dlqRequest(rest: string[], values: DlqOptionValues): DlqRequest {
   };
 }
 
+function resetTarget(value: string | undefined): ResetTarget {
+  if (value === undefined) throw new UsageError('offsets reset needs --to earliest, latest, an offset or a time');
+  if (value === 'earliest' || value === 'latest') return { kind: value };
+  if (/^\d+$/.test(value)) return { kind: 'offset', offset: BigInt(value) };
+  const time = dateOption(value, 'to');
+  if (time === undefined) throw new UsageError('offsets reset needs --to');
+  return { kind: 'time', time };
+}
+
+function offsetsRequest(rest: string[], values: { to?: string; partition?: string; 'dry-run'?: boolean }): OffsetsRequest {
+  const [action, ...extra] = rest;
+  if ((action !== 'show' && action !== 'reset') || extra.length > 0) throw new UsageError('offsets needs one of: show, reset');
+  if (action === 'show') {
+    if ((values.to ?? values.partition ?? values['dry-run']) !== undefined) throw new UsageError('--to, --partition and --dry-run belong to offsets reset');
+    return { action };
+  }
+  const partition = integerOption(values.partition, 'partition', 0, 2 ** 31 - 1);
+  return { action, target: resetTarget(values.to), partitions: partition === undefined ? [] : [partition], dryRun: values['dry-run'] === true };
+}
+
 function logsQuery([kind, id, ...extra]: string[]): LogsQuery {
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
   if (kind === 'groups' && id === undefined) return { kind };
@@ -135,14 +165,19 @@ export function parseCliArguments(args: string[]): CliCommand {
       samples: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'timeout-ms': { type: 'string' },
+      to: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
   if (values.help === true || command === undefined || command === 'help') return { name: 'help' };
-  const dlqOnly = [values.reason, values.partition, values.offsets, values.samples, values['dry-run'], values['timeout-ms']];
+  const dlqOnly = [values.reason, values.offsets, values.samples, values['timeout-ms']];
   if (command !== 'dlq' && dlqOnly.some((value) => value !== undefined)) {
-    throw new UsageError('--reason, --partition, --offsets, --samples, --dry-run and --timeout-ms belong to dlq');
+    throw new UsageError('--reason, --offsets, --samples and --timeout-ms belong to dlq');
   }
+  if (command !== 'dlq' && command !== 'offsets' && (values.partition ?? values['dry-run']) !== undefined) {
+    throw new UsageError('--partition and --dry-run belong to dlq and offsets reset');
+  }
+  if (command !== 'offsets' && values.to !== undefined) throw new UsageError('--to belongs to offsets reset');
   if (command === 'dlq' && values.limit !== undefined) throw new UsageError('--limit belongs to logs');
   if (command !== 'logs' && command !== 'dlq' && (values.limit ?? values.since ?? values.until) !== undefined) {
     throw new UsageError('--limit, --since and --until belong to logs');
@@ -171,6 +206,8 @@ export function parseCliArguments(args: string[]): CliCommand {
     }
     case 'dlq':
       return { name: 'dlq', request: dlqRequest(rest, values) };
+    case 'offsets':
+      return { name: 'offsets', request: offsetsRequest(rest, values) };
     default:
       throw new UsageError(`unknown command ${command}`);
   }

@@ -5,6 +5,7 @@ import { dlqCommand } from './commands/dlq-command.js';
 import { exitCodes } from './commands/exit-codes.js';
 import { logsCommand } from './commands/logs-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { offsetsCommand } from './commands/offsets-command.js';
 import { scalerCommand } from './commands/scaler-command.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig, type Environment } from './config/load-config.js';
@@ -61,6 +62,9 @@ async function main(args: string[]): Promise<number> {
     case 'dlq':
       stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
       return dlqCommand(command.request, config, logger);
+    case 'offsets':
+      stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
+      return offsetsCommand(command.request, config, logger);
   }
 }
 

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/config-schema.js';
 import { redactConfig } from '../config/redact-config.js';
 import { ConsumerHealth } from '../consumer/consumer-health.js';
 import { EventLogConsumer } from '../consumer/event-log-consumer.js';
-import { createDatabase } from '../db/create-database.js';
+import { createPool, databaseOver } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { withTimeout } from '../async/with-timeout.js';
 import { assertPrivileges } from '../db/role-privileges.js';
@@ -55,7 +55,8 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
   const metrics = createConsumerMetrics();
   const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, Date.now());
   const startup = new StartupRetry(config.retry, logger);
-  const db = createDatabase(config.database, logger);
+  const pool = createPool(config.database, logger);
+  const db = databaseOver(pool);
   const server = await serveProbes(
     config.http.port,
     { live: () => health.liveness(Date.now()), ready: () => readiness(startup, health, db) },
@@ -66,7 +67,7 @@ export async function consumeCommand(config: AppConfig, logger: Logger): Promise
     await db.destroy();
     return exitCodes.failure;
   }
-  const consumer = new EventLogConsumer(createKafka(config.kafka, logger), db, config, logger, { metrics, health, now: Date.now });
+  const consumer = new EventLogConsumer(createKafka(config.kafka, logger), pool, db, config, logger, { metrics, health, now: Date.now });
 
   const run = runUntilStopped('consumer', logger, config.shutdown.graceMs, async () => {
     startup.stop();

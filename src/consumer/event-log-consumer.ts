@@ -1,18 +1,22 @@
 import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
-import { writeEventLogs } from '../db/event-log-writer.js';
+import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
+import { readStoredOffset } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
-import { createDeadLetterPublisher } from '../kafka/dead-letter-publisher.js';
+import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
+import { planBatch } from './batch-plan.js';
+import { PartitionPositions } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
-import { storeBatch, type BatchOutcome, type BatchSinks } from './store-batch.js';
+import { storeBatch, type BatchOutcome } from './store-batch.js';
 
 /**
  * The offset to commit after a batch: past its last record, control records included. kafkajs hides a
@@ -31,17 +35,20 @@ export interface ConsumerObservers {
 }
 
 /**
- * The consumer group member: fetches batches, stores them, and commits a batch's offsets only after its
- * rows are committed and its dead letters acknowledged. A failed batch pauses its partition and is
- * fetched again after a backoff, so the member keeps heartbeating and stays in its group meanwhile.
+ * The consumer group member: fetches batches and stores each in one transaction with its partition's
+ * next offset, which the table keeps (`todo_event_log_offsets`); the stored offset decides where a
+ * partition continues, and the batch's offsets are then committed to Kafka too, for lag tools and
+ * autoscalers. A failed batch pauses its partition and is fetched again after a backoff, so the member
+ * keeps heartbeating and stays in its group meanwhile.
  */
 export class EventLogConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly writeRows: BatchSinks['writeRows'];
+  private readonly store: PartitionBatchStore;
+  private readonly positions: PartitionPositions;
   /** Set by start(), once the dead-letter topic's size limit is known. */
-  private sinks: BatchSinks | undefined;
+  private publishDeadLetters: PublishDeadLetters | undefined;
   private readonly failures = new Map<number, number>();
   private readonly resumer: PartitionResumer;
   private readonly reportedStuck = new Set<number>();
@@ -51,6 +58,7 @@ export class EventLogConsumer {
 
   constructor(
     kafka: Kafka,
+    pool: pg.Pool,
     db: Kysely<Database>,
     private readonly config: AppConfig,
     private readonly logger: Logger,
@@ -68,7 +76,8 @@ export class EventLogConsumer {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = kafka.admin();
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
-    this.writeRows = (rows) => writeEventLogs(db, rows, config.database.insertChunkRows);
+    this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
+    this.positions = new PartitionPositions((partition) => readStoredOffset(db, kafkaConfig.topic, partition));
     this.observeGroupMembership();
     this.commitPastFilteredBatches();
   }
@@ -91,7 +100,7 @@ export class EventLogConsumer {
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
     const maxMessageBytes = await readMaxMessageBytes(this.admin, dlqTopic, this.logger);
-    this.sinks = { writeRows: this.writeRows, publishDeadLetters: createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes) };
+    this.publishDeadLetters = createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes);
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning });
@@ -138,6 +147,7 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
+      this.positions.forgetAll();
       metrics.consumerLag.reset();
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
@@ -187,26 +197,43 @@ export class EventLogConsumer {
     const { topic, partition, messages } = batch;
     const first = messages[0];
     const last = messages[messages.length - 1];
+    const publishDeadLetters = this.publishDeadLetters;
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
-    if (first === undefined || last === undefined || this.sinks === undefined || isStale()) return;
+    if (first === undefined || last === undefined || publishDeadLetters === undefined || isStale()) return;
     const started = performance.now();
+    const next = nextOffset(batch);
     let outcome: BatchOutcome;
     try {
-      outcome = await storeBatch(batch, this.sinks, this.config.events, this.logger);
+      const plan = planBatch(await this.positions.of(partition), first.offset, next);
+      if (plan.kind === 'reread') {
+        this.seekToStored(topic, partition, plan.offset, first.offset);
+        return;
+      }
+      if (plan.kind === 'skip') {
+        await this.skipStored(topic, partition, plan.offset, plan.seek, commitOffsetsIfNecessary);
+        if (!plan.seek) resolveOffset(batch.lastOffset());
+        return;
+      }
+      const { storeFrom } = plan;
+      const toStore = storeFrom === null ? messages : messages.filter((m) => BigInt(m.offset) >= BigInt(storeFrom));
+      outcome = await this.store.inBatchTransaction({ topic, partition, from: plan.from, to: next }, (trx) =>
+        storeBatch({ topic, partition, messages: toStore }, { writeRows: trx.writeRows, publishDeadLetters }, this.config.events, this.logger),
+      );
     } catch (error) {
-      this.retryLater(topic, partition, first.offset, error);
+      if (error instanceof OffsetFencedError) await this.rejoinStored(topic, partition, error);
+      else this.retryLater(topic, partition, first.offset, error);
       return;
     }
+    this.positions.confirm(partition, next);
     const ms = performance.now() - started;
     this.failures.delete(partition);
     this.clearStuck(partition);
     this.observers.health.batchStored(partition, this.observers.now());
     this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
     this.recordBatch(outcome, ms / 1000);
-    const next = nextOffset(batch);
     // Not consumer.commitOffsets(): kafkajs makes that a silent no-op once the consumer is stopping, which
-    // would drop the commit of the last batch on SIGTERM. The broker fences a commit from a member whose
-    // generation is over, so a revoked partition's offsets are never committed by its old owner.
+    // would drop the commit of the last batch on SIGTERM. The table's offset is the truth; the group's
+    // committed offset follows it so that lag tools and autoscalers see the progress.
     await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
     resolveOffset(batch.lastOffset());
     this.recordLag(partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
@@ -225,6 +252,40 @@ export class EventLogConsumer {
       },
       'batch stored',
     );
+  }
+
+  /** The table stops before the fetched batch (a restored database, `offsets reset`): read from where it stops. */
+  private seekToStored(topic: string, partition: number, offset: string, fetchedFrom: string): void {
+    this.logger.warn({ topic, partition, storedOffset: offset, fetchedFrom }, 'the table stops before the fetched records; reading the partition again from its stored offset');
+    this.positions.confirm(partition, offset);
+    this.consumer.seek({ topic, partition, offset });
+  }
+
+  /** The table holds the whole batch already (a crash between the database commit and the Kafka commit). */
+  private async skipStored(
+    topic: string,
+    partition: number,
+    offset: string,
+    seek: boolean,
+    commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary'],
+  ): Promise<void> {
+    this.logger.info({ topic, partition, storedOffset: offset }, 'records already stored; continuing from the stored offset');
+    this.positions.confirm(partition, offset);
+    if (seek) this.consumer.seek({ topic, partition, offset });
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+  }
+
+  /** Another consumer stored the partition meanwhile: this batch is void, and the partition continues from the table. */
+  private async rejoinStored(topic: string, partition: number, fenced: OffsetFencedError): Promise<void> {
+    this.observers.metrics.offsetsFenced.inc();
+    this.positions.forget(partition);
+    this.logger.warn({ topic, partition, expectedOffset: fenced.advance.from }, fenced.message);
+    // When the table cannot be read now, the batch is fetched again and its first step reads it.
+    const stored = await this.positions.of(partition).then((position) => position.offset, () => null);
+    if (stored !== null) {
+      this.positions.confirm(partition, stored);
+      this.consumer.seek({ topic, partition, offset: stored });
+    }
   }
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {

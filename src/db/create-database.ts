@@ -65,8 +65,8 @@ export interface DatabaseOptions {
   sessionSettings?: Readonly<Record<string, string>>;
 }
 
-/** A Kysely instance over a pg pool; `destroy()` closes the pool. */
-export function createDatabase(config: AppConfig['database'], logger: Logger, { applicationName = 'todo-history', sessionSettings = {} }: DatabaseOptions = {}): Kysely<Database> {
+/** A pg pool whose clients log the connections they lose, and get `sessionSettings` before their first query. */
+export function createPool(config: AppConfig['database'], logger: Logger, { applicationName = 'todo-history', sessionSettings = {} }: DatabaseOptions = {}): pg.Pool {
   const pool = new pg.Pool({ ...connectionConfig(config, applicationName), max: config.poolSize });
   // An idle client that loses its connection emits 'error' on the pool; the next query reconnects.
   pool.on('error', (error: Error & { code?: string }) => logger.warn(connectionFailure(error), 'idle database connection lost'));
@@ -78,5 +78,15 @@ export function createDatabase(config: AppConfig['database'], logger: Logger, { 
       client.query('SELECT set_config($1, $2, false)', [name, value]).catch((error: Error) => logger.warn({ setting: name, reason: error.message }, 'cannot apply a session setting'));
     }
   });
+  return pool;
+}
+
+/** Kysely over `pool`; `destroy()` closes the pool. */
+export function databaseOver(pool: pg.Pool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** A Kysely instance over a new pool (createPool); `destroy()` closes the pool. */
+export function createDatabase(config: AppConfig['database'], logger: Logger, options: DatabaseOptions = {}): Kysely<Database> {
+  return databaseOver(createPool(config, logger, options));
 }

@@ -23,7 +23,20 @@ export interface TodoEventLogsTable {
   kafka_offset: ColumnType<string | null, string, string>;
 }
 
+/**
+ * `todo_event_log_offsets`: per partition, the offset of the next record to store, advanced in the
+ * same transaction as the partition's rows.
+ */
+export interface TodoEventLogOffsetsTable {
+  kafka_topic: string;
+  kafka_partition: number;
+  /** bigint, as a string. */
+  next_offset: string;
+  updated_at: Generated<Date>;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   todo_event_logs: TodoEventLogsTable;
+  todo_event_log_offsets: TodoEventLogOffsetsTable;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TodoEventLogRow } from '../events/todo-event-log-row.js';
 import type { Database } from './database.js';
 
@@ -13,12 +13,12 @@ function column<T>(rows: readonly TodoEventLogRow[], pick: (row: TodoEventLogRow
 }
 
 /**
- * One INSERT of many rows as thirteen array parameters unnested server-side: the statement's size and
+ * One INSERT of many rows as fifteen array parameters unnested server-side: the statement's size and
  * its bind-parameter count do not grow with the rows, and PostgreSQL parses it faster than multi-row
- * VALUES. `ON CONFLICT DO NOTHING` on the Kafka coordinates turns a redelivered record into a no-op.
+ * VALUES. `ON CONFLICT DO NOTHING` on the Kafka coordinates turns a record stored before into a no-op.
  */
-async function insertChunk(trx: Transaction<Database>, rows: readonly TodoEventLogRow[]): Promise<number> {
-  const result = await trx
+export function insertNewRows(db: Kysely<Database>, rows: readonly TodoEventLogRow[]) {
+  return db
     .insertInto('todo_event_logs')
     .columns([
       'timestamp', 'event_type', 'entity', 'entity_id', 'group_id', 'group_name', 'task_id', 'task_name',
@@ -43,9 +43,7 @@ async function insertChunk(trx: Transaction<Database>, rows: readonly TodoEventL
         ${column(rows, (r) => r.kafka.offset)}::bigint[]
       )`,
     )
-    .onConflict((conflict) => conflict.columns(['kafka_topic', 'kafka_partition', 'kafka_offset', 'timestamp']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+    .onConflict((conflict) => conflict.columns(['kafka_topic', 'kafka_partition', 'kafka_offset', 'timestamp']).doNothing());
 }
 
 /**
@@ -60,7 +58,8 @@ export async function writeEventLogs(
   const inserted = await db.transaction().execute(async (trx) => {
     let count = 0;
     for (let start = 0; start < rows.length; start += chunkRows) {
-      count += await insertChunk(trx, rows.slice(start, start + chunkRows));
+      const result = await insertNewRows(trx, rows.slice(start, start + chunkRows)).executeTakeFirst();
+      count += Number(result.numInsertedOrUpdatedRows ?? 0n);
     }
     return count;
   });

@@ -18,19 +18,23 @@ interface PrivilegeRow {
   use_sequence: boolean | null;
   read_migrations: boolean | null;
   read_levels: boolean | null;
+  select_offsets: boolean | null;
+  insert_offsets: boolean | null;
+  update_offsets: boolean | null;
 }
 
 /**
  * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
- * sequence's `nextval` needs USAGE) and reads the migration tables for its schema check; `read` only selects
- * rows. A table that does not exist is not judged here: the schema check says what to migrate.
+ * sequence's `nextval` needs USAGE), reads and advances the partitions' stored offsets, and reads the
+ * migration tables for its schema check; `read` only selects rows. A table that does not exist is not judged here: the schema check says what to migrate.
  */
 export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<{ role: string; missing: MissingPrivilege[] }> {
   const { rows } = await sql<PrivilegeRow>`
     WITH tables AS (
       SELECT to_regclass('todo_event_logs') AS events,
              to_regclass('kysely_migration') AS migrations,
-             to_regclass('todo_history_migration_level') AS levels
+             to_regclass('todo_history_migration_level') AS levels,
+             to_regclass('todo_event_log_offsets') AS offsets
     ), sequences AS (
       SELECT tables.*, CASE WHEN events IS NULL THEN NULL ELSE pg_get_serial_sequence('todo_event_logs', 'id') END AS seq
       FROM tables
@@ -41,7 +45,10 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
            CASE WHEN events IS NULL THEN NULL ELSE has_table_privilege(events, 'SELECT') END AS select_rows,
            CASE WHEN seq IS NULL THEN NULL ELSE has_sequence_privilege(seq, 'USAGE') END AS use_sequence,
            CASE WHEN migrations IS NULL THEN NULL ELSE has_table_privilege(migrations, 'SELECT') END AS read_migrations,
-           CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels
+           CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels,
+           CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'SELECT') END AS select_offsets,
+           CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'INSERT') END AS insert_offsets,
+           CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'UPDATE') END AS update_offsets
     FROM sequences`.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the privilege query returned no row');
@@ -54,6 +61,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
   need(row.select_rows, 'SELECT', 'table todo_event_logs', 'todo_event_logs');
   if (use === 'consume') {
     if (row.id_sequence !== null) need(row.use_sequence, 'USAGE', `sequence ${row.id_sequence}`, `SEQUENCE ${row.id_sequence}`);
+    need(row.select_offsets, 'SELECT', 'table todo_event_log_offsets', 'todo_event_log_offsets');
+    need(row.insert_offsets, 'INSERT', 'table todo_event_log_offsets', 'todo_event_log_offsets');
+    need(row.update_offsets, 'UPDATE', 'table todo_event_log_offsets', 'todo_event_log_offsets');
     need(row.read_migrations, 'SELECT', 'table kysely_migration', 'kysely_migration');
     need(row.read_levels, 'SELECT', 'table todo_history_migration_level', 'todo_history_migration_level');
   }

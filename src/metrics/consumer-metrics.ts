@@ -19,6 +19,7 @@ export function createConsumerMetrics() {
     batchWriteSeconds: new Histogram({ name: 'todo_history_batch_write_duration_seconds', help: 'Time to store a batch: rows committed and dead letters acknowledged.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     consumerLag: new Gauge({ name: 'todo_history_consumer_lag', help: 'Messages not yet committed, per assigned partition.', labelNames: ['partition'] as const, registers }),
     storeRetries: new Counter({ name: 'todo_history_store_retries_total', help: 'Batches that failed to store for a transient reason and were scheduled again.', registers }),
+    offsetsFenced: new Counter({ name: 'todo_history_offsets_fenced_total', help: 'Batches not stored because their partition\'s stored offset had moved on (another consumer stored it, or an offsets reset).', registers }),
     timestampFallbacks: new Counter({ name: 'todo_history_timestamp_fallbacks_total', help: 'Events whose given timestamp was invalid, stored at the next source\'s time (payload or record).', labelNames: ['source'] as const, registers }),
     partitionStuck: new Gauge({ name: 'todo_history_partition_stuck', help: '1 while a partition\'s batch has kept failing for longer than STUCK_PARTITION_TIMEOUT_MS.', labelNames: ['partition'] as const, registers }),
     retryBackoffSeconds: new Gauge({ name: 'todo_history_retry_backoff_seconds', help: 'Longest current backoff before a failed batch is retried; 0 when none is failing.', registers }),

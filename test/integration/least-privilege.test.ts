@@ -23,6 +23,7 @@ function readmeGrants(consumer: string, reader: string): string[] {
   return [
     `GRANT INSERT, SELECT ON todo_event_logs TO ${consumer}`,
     `GRANT USAGE ON SEQUENCE todo_event_logs_id_seq TO ${consumer}`,
+    `GRANT SELECT, INSERT, UPDATE ON todo_event_log_offsets TO ${consumer}`,
     `GRANT SELECT ON kysely_migration, todo_history_migration_level TO ${consumer}`,
     `GRANT SELECT ON todo_event_logs TO ${reader}`,
   ];
@@ -101,9 +102,12 @@ describe('least privilege: migrations as the owner, the consumer and `logs` with
     assert.equal(
       message,
       `cannot start: database role "${consumer.name}" lacks INSERT on table todo_event_logs, SELECT on table todo_event_logs, ` +
-        'USAGE on sequence public.todo_event_logs_id_seq, SELECT on table kysely_migration, SELECT on table todo_history_migration_level; ' +
+        'USAGE on sequence public.todo_event_logs_id_seq, SELECT on table todo_event_log_offsets, INSERT on table todo_event_log_offsets, ' +
+        'UPDATE on table todo_event_log_offsets, SELECT on table kysely_migration, SELECT on table todo_history_migration_level; ' +
         `as the schema's owner run: GRANT INSERT ON todo_event_logs TO ${consumer.name}; GRANT SELECT ON todo_event_logs TO ${consumer.name}; ` +
-        `GRANT USAGE ON SEQUENCE public.todo_event_logs_id_seq TO ${consumer.name}; GRANT SELECT ON kysely_migration TO ${consumer.name}; ` +
+        `GRANT USAGE ON SEQUENCE public.todo_event_logs_id_seq TO ${consumer.name}; GRANT SELECT ON todo_event_log_offsets TO ${consumer.name}; ` +
+        `GRANT INSERT ON todo_event_log_offsets TO ${consumer.name}; GRANT UPDATE ON todo_event_log_offsets TO ${consumer.name}; ` +
+        `GRANT SELECT ON kysely_migration TO ${consumer.name}; ` +
         `GRANT SELECT ON todo_history_migration_level TO ${consumer.name}; (README, "Database roles")`,
     );
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');

@@ -33,9 +33,24 @@ describe('parseCliArguments', () => {
     );
   });
 
+  it('parses offsets show and reset with their targets', () => {
+    assert.deepEqual(parseCliArguments(['offsets', 'show']), { name: 'offsets', request: { action: 'show' } });
+    assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', 'earliest']), { name: 'offsets', request: { action: 'reset', target: { kind: 'earliest' }, partitions: [], dryRun: false } });
+    assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', '9223372036854775806', '--partition', '3', '--dry-run']), {
+      name: 'offsets',
+      request: { action: 'reset', target: { kind: 'offset', offset: 9_223_372_036_854_775_806n }, partitions: [3], dryRun: true },
+    });
+    assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', '2026-11-01T00:00:00Z']), {
+      name: 'offsets',
+      request: { action: 'reset', target: { kind: 'time', time: new Date('2026-11-01T00:00:00Z') }, partitions: [], dryRun: false },
+    });
+  });
+
   for (const args of [['migrate'], ['migrate', 'sideways'], ['logs', 'group'], ['logs', 'groups', 'extra'], ['logs', 'task', 't', '--limit', '0'], ['logs', 'task', 't', '--since', 'soon'], ['consume', '--limit', '3'], ['scaler', 'now'], ['scaler', '--since', '2025-11-10T00:00:00Z'], ['serve'],
     ['dlq'], ['dlq', 'purge'], ['dlq', 'inspect', '--dry-run'], ['dlq', 'replay', '--samples', '2'], ['dlq', 'inspect', '--offsets', '1-2'],
-    ['dlq', 'inspect', '--partition', '0', '--offsets', '5-2'], ['dlq', 'inspect', '--partition', 'x'], ['dlq', 'inspect', '--limit', '3'], ['logs', 'groups', '--dry-run']]) {
+    ['dlq', 'inspect', '--partition', '0', '--offsets', '5-2'], ['dlq', 'inspect', '--partition', 'x'], ['dlq', 'inspect', '--limit', '3'], ['logs', 'groups', '--dry-run'],
+    ['offsets'], ['offsets', 'rewind'], ['offsets', 'reset'], ['offsets', 'reset', '--to', 'someday'], ['offsets', 'show', '--to', 'latest'], ['offsets', 'show', '--dry-run'],
+    ['offsets', 'reset', '--to', 'latest', '--reason', 'x'], ['offsets', 'reset', '--to', 'latest', '--limit', '3'], ['consume', '--to', 'latest'], ['consume', '--partition', '1']]) {
     it(`rejects ${args.join(' ')}`, () => assert.throws(() => parseCliArguments(args), UsageError));
   }
 });

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config-schema.js';
+import { createDatabase } from '../db/create-database.js';
+import { assertSchemaVersion } from '../db/schema-version.js';
+import { readStoredOffsets, writeStoredOffsets } from '../db/stored-offsets.js';
+import { createKafka } from '../kafka/create-kafka.js';
+import { readCommittedOffsets, readPartitionExtents } from '../kafka/partition-extents.js';
+import { planReset, type ResetTarget } from '../offsets/reset-target.js';
+import { failureFields } from '../process/describe-error.js';
+import { exitCodes } from './exit-codes.js';
+
+/** `offsets show`, or `offsets reset` to a target, for some partitions (all when none are named). */
+export type OffsetsRequest =
+  | { action: 'show' }
+  | { action: 'reset'; target: ResetTarget; partitions: readonly number[]; dryRun: boolean };
+
+/** Stored, committed and log offsets per partition; lag counts from the stored offset, which is the truth. */
+async function show(config: AppConfig, logger: Logger): Promise<unknown> {
+  const { topic, groupId } = config.kafka;
+  const db = createDatabase(config.database, logger, { applicationName: 'todo-history-offsets' });
+  const admin = createKafka(config.kafka, logger).admin();
+  await admin.connect();
+  try {
+    await assertSchemaVersion(db);
+    const [extents, stored, committed] = await Promise.all([readPartitionExtents(admin, topic), readStoredOffsets(db, topic), readCommittedOffsets(admin, groupId, topic)]);
+    return {
+      topic,
+      groupId,
+      partitions: extents.map(({ partition, low, high }) => {
+        const storedOffset = stored.get(partition);
+        const groupOffset = committed.get(partition) ?? '-1';
+        return {
+          partition,
+          storedOffset: storedOffset?.nextOffset ?? null,
+          storedAt: storedOffset?.updatedAt.toISOString() ?? null,
+          committedOffset: groupOffset === '-1' ? null : groupOffset,
+          logStartOffset: low.toString(),
+          logEndOffset: high.toString(),
+          lag: storedOffset === undefined ? null : (high - BigInt(storedOffset.nextOffset)).toString(),
+        };
+      }),
+    };
+  } finally {
+    await admin.disconnect();
+    await db.destroy();
+  }
+}
+
+/**
+ * Moves the stored offsets, which decide where each partition continues. Consumers may run: the first
+ * batch each stores after the move finds its partition's offset changed, is dropped, and the partition
+ * is read from the new offset. Reading again stores nothing twice: the unique index on the Kafka
+ * coordinates skips the rows the table holds.
+ */
+async function reset(request: Extract<OffsetsRequest, { action: 'reset' }>, config: AppConfig, logger: Logger): Promise<unknown> {
+  const { topic } = config.kafka;
+  const db = createDatabase(config.database, logger, { applicationName: 'todo-history-offsets' });
+  const admin = createKafka(config.kafka, logger).admin();
+  await admin.connect();
+  try {
+    await assertSchemaVersion(db);
+    const time = request.target.kind === 'time' ? request.target.time : undefined;
+    const extents = await readPartitionExtents(admin, topic, time);
+    const unknown = request.partitions.filter((partition) => !extents.some((extent) => extent.partition === partition));
+    if (unknown.length > 0) throw new UnknownPartitionError(topic, unknown, extents.length);
+    const chosen = request.partitions.length === 0 ? extents : extents.filter((extent) => request.partitions.includes(extent.partition));
+    const stored = new Map([...(await readStoredOffsets(db, topic))].map(([partition, offset]) => [partition, offset.nextOffset]));
+    const moves = planReset(request.target, chosen, stored);
+    if (!request.dryRun) await writeStoredOffsets(db, topic, new Map(moves.map((move) => [move.partition, move.to])));
+    return { topic, dryRun: request.dryRun, partitions: moves };
+  } finally {
+    await admin.disconnect();
+    await db.destroy();
+  }
+}
+
+/** `--partition` names a partition the topic does not have. */
+export class UnknownPartitionError extends Error {
+  readonly code = 'unknown_partition';
+
+  constructor(topic: string, partitions: readonly number[], count: number) {
+    super(`${topic} has partitions 0 to ${count - 1}; there is no partition ${partitions.join(', ')}`);
+    this.name = 'UnknownPartitionError';
+  }
+}
+
+/** Prints the partitions' offsets, or moves them, as a JSON report on stdout. */
+export async function offsetsCommand(request: OffsetsRequest, config: AppConfig, logger: Logger): Promise<number> {
+  try {
+    const report = request.action === 'show' ? await show(config, logger) : await reset(request, config, logger);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return exitCodes.ok;
+  } catch (error) {
+    logger.error(failureFields(error), `offsets ${request.action} failed`);
+    return exitCodes.failure;
+  }
+}

@@ -1,0 +1,43 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+/** A partition's stored next offset: where the history of that partition continues. */
+export interface StoredOffset {
+  partition: number;
+  nextOffset: string;
+  updatedAt: Date;
+}
+
+/** The stored next offsets of a topic's partitions, by partition; a partition never stored has none. */
+export async function readStoredOffsets(db: Kysely<Database>, topic: string): Promise<Map<number, StoredOffset>> {
+  const rows = await db
+    .selectFrom('todo_event_log_offsets')
+    .select(['kafka_partition', 'next_offset', 'updated_at'])
+    .where('kafka_topic', '=', topic)
+    .orderBy('kafka_partition')
+    .execute();
+  return new Map(rows.map((row) => [row.kafka_partition, { partition: row.kafka_partition, nextOffset: row.next_offset, updatedAt: row.updated_at }]));
+}
+
+/** The stored next offset of one partition, or null when nothing of it was stored through this table. */
+export async function readStoredOffset(db: Kysely<Database>, topic: string, partition: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('todo_event_log_offsets')
+    .select('next_offset')
+    .where('kafka_topic', '=', topic)
+    .where('kafka_partition', '=', partition)
+    .executeTakeFirst();
+  return row?.next_offset ?? null;
+}
+
+/** Sets partitions' stored next offsets outright (`todo-history offsets reset`), in one transaction. */
+export async function writeStoredOffsets(db: Kysely<Database>, topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
+  if (offsets.size === 0) return;
+  await db
+    .insertInto('todo_event_log_offsets')
+    .values([...offsets].map(([partition, nextOffset]) => ({ kafka_topic: topic, kafka_partition: partition, next_offset: nextOffset })))
+    .onConflict((conflict) =>
+      conflict.columns(['kafka_topic', 'kafka_partition']).doUpdateSet((eb) => ({ next_offset: eb.ref('excluded.next_offset'), updated_at: sql<Date>`now()` })),
+    )
+    .execute();
+}
