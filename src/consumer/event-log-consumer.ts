@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredOffset } from '../db/stored-offsets.js';
+import { readStoredOffset, readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
@@ -47,6 +47,7 @@ export class EventLogConsumer {
   private readonly admin: Admin;
   private readonly store: PartitionBatchStore;
   private readonly positions: PartitionPositions;
+  private readonly readStoredOffsets: () => ReturnType<typeof readStoredOffsets>;
   /** Set by start(), once the dead-letter topic's size limit is known. */
   private publishDeadLetters: PublishDeadLetters | undefined;
   private readonly failures = new Map<number, number>();
@@ -55,6 +56,8 @@ export class EventLogConsumer {
   private stopped = false;
   private assignedPartitions: readonly number[] = [];
   private stopLagPoller: (() => void) | undefined;
+  /** Settles once the partitions of the latest assignment are sought to their stored offsets. */
+  private soughtToStored: Promise<void> = Promise.resolve();
 
   constructor(
     kafka: Kafka,
@@ -78,6 +81,7 @@ export class EventLogConsumer {
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
     this.positions = new PartitionPositions((partition) => readStoredOffset(db, kafkaConfig.topic, partition));
+    this.readStoredOffsets = () => readStoredOffsets(db, kafkaConfig.topic);
     this.observeGroupMembership();
     this.commitPastFilteredBatches();
   }
@@ -148,6 +152,7 @@ export class EventLogConsumer {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
       this.positions.forgetAll();
+      this.soughtToStored = this.seekToStoredOffsets(this.assignedPartitions);
       metrics.consumerLag.reset();
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
@@ -198,6 +203,7 @@ export class EventLogConsumer {
     const first = messages[0];
     const last = messages[messages.length - 1];
     const publishDeadLetters = this.publishDeadLetters;
+    await this.soughtToStored;
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
     if (first === undefined || last === undefined || publishDeadLetters === undefined || isStale()) return;
     const started = performance.now();
@@ -252,6 +258,32 @@ export class EventLogConsumer {
       },
       'batch stored',
     );
+  }
+
+  /**
+   * Starts each newly assigned partition at its stored offset, which the group's committed offset may
+   * not match: behind it after `offsets reset`, ahead of it after a crash between the two commits. When
+   * the table cannot be read now, each partition's first batch reads its offset instead.
+   */
+  private async seekToStoredOffsets(partitions: readonly number[]): Promise<void> {
+    const { topic } = this.config.kafka;
+    try {
+      const stored = await this.readStoredOffsets();
+      const starts = partitions.flatMap((partition) => {
+        const offset = stored.get(partition)?.nextOffset;
+        return offset === undefined ? [] : [{ topic, partition, offset }];
+      });
+      for (const { partition, offset } of starts) {
+        this.positions.confirm(partition, offset);
+        this.consumer.seek({ topic, partition, offset });
+      }
+      // The group's offsets follow the table's at once, so lag tools see the truth before any new record.
+      if (starts.length === 0) return;
+      await this.consumer.commitOffsets(starts);
+      this.logger.info({ partitions: starts.map(({ partition, offset }) => ({ partition, offset })) }, 'partitions start at their stored offsets');
+    } catch (error) {
+      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot start the partitions at their stored offsets now; each partition reads its own with its first batch');
+    }
   }
 
   /** The table stops before the fetched batch (a restored database, `offsets reset`): read from where it stops. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { deadLetterHeaders } from '../../src/kafka/dead-letter-headers.js';
-import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
+import { runCli, startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { groupId, sampleEvents, taskId } from '../../deploy/local/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -47,6 +47,21 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
     return code;
   }
 
+  /** The partition the events went to: they share one key. */
+  async function dataPartition(): Promise<number | undefined> {
+    return [...(await topics.endOffsets())].find(([, end]) => end === '7')?.[0];
+  }
+
+  interface OffsetsReport {
+    partitions: { partition: number; from?: string | null; to?: string; reread?: string; skipped?: string; storedOffset?: string | null; committedOffset?: string | null; lag?: string | null }[];
+  }
+
+  async function offsets(args: string[]): Promise<OffsetsReport> {
+    const { code, output } = await runCli(['offsets', ...args], { ...env(), LOG_LEVEL: 'warn' });
+    assert.equal(code, 0, output);
+    return JSON.parse(output) as OffsetsReport;
+  }
+
   before(async () => {
     httpPort = await findFreePort();
     database = await createTestDatabase();
@@ -79,6 +94,8 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
       ],
     );
     assert.equal((await topics.committedOffsets()).get(partition), '7');
+    const stored = await database.db.selectFrom('todo_event_log_offsets').select(['kafka_partition', 'next_offset']).where('kafka_topic', '=', topics.topic).execute();
+    assert.deepEqual(stored, [{ kafka_partition: partition, next_offset: '7' }], 'the table keeps the partition\'s next offset');
 
     // A batch's log line follows its commit: stop first, so every line is in.
     assert.equal(await stop(cli), 0);
@@ -112,16 +129,37 @@ describe('todo-history consume, end to end on Kafka and PostgreSQL', () => {
     assert.equal(noEntityId?.headers[deadLetterHeaders.offset], '4');
   });
 
-  it('adds no row when the group replays the topic from offset 0', async () => {
+  it('continues from the table\'s stored offsets, not from the group\'s, when the group is rewound', async () => {
     await topics.rewindGroup();
     assert.deepEqual(new Set((await topics.committedOffsets()).values()), new Set(['0']));
     const cli = await consumeUntilCaughtUp();
     assert.equal(await database.rowCount(), 5);
     assert.equal(await stop(cli), 0);
-    const batches = cli.logLines().filter((line) => line.msg === 'batch stored');
-    assert.equal(batches.reduce((sum, b) => sum + Number(b.duplicates), 0), 5);
-    assert.equal(batches.reduce((sum, b) => sum + Number(b.rowsWritten), 0), 0);
-    const { rows } = await sql<{ n: string }>`SELECT count(DISTINCT (kafka_partition, kafka_offset)) AS n FROM todo_event_logs`.execute(database.db);
-    assert.equal(rows[0]?.n, '5');
+    const lines = cli.logLines();
+    assert.deepEqual(lines.filter((line) => line.msg === 'batch stored'), [], 'no batch stored again');
+    assert.deepEqual(
+      lines.filter((line) => line.msg === 'partitions start at their stored offsets').map((line) => line.partitions),
+      [[{ partition: await dataPartition(), offset: '7' }]],
+    );
+  });
+
+  it('reads a partition again after `offsets reset --to earliest`, and stores nothing twice', async () => {
+    const reset = await offsets(['reset', '--to', 'earliest']);
+    const moved = reset.partitions.find((move) => move.from !== null);
+    assert.deepEqual(moved, { partition: moved?.partition, from: '7', to: '0', reread: '7', skipped: '0' });
+    assert.ok(reset.partitions.filter((move) => move !== moved).every((move) => move.from === null && move.to === '0'));
+    const cli = startCli(['consume'], env());
+    consumer = cli;
+    const batches = () => cli.logLines().filter((line) => line.msg === 'batch stored');
+    await waitFor('the partition to be read again', async () => batches().reduce((sum, b) => sum + Number(b.duplicates), 0), (duplicates) => duplicates === 5);
+    assert.equal(await stop(cli), 0);
+    assert.equal(batches().reduce((sum, b) => sum + Number(b.rowsWritten), 0), 0);
+    const { rows } = await sql<{ total: string; distinct: string }>`
+      SELECT count(*) AS total, count(DISTINCT (kafka_partition, kafka_offset)) AS distinct FROM todo_event_logs`.execute(database.db);
+    assert.deepEqual(rows[0], { total: '5', distinct: '5' });
+    const shown = await offsets(['show']);
+    const partition = shown.partitions.find((p) => p.partition === moved?.partition);
+    assert.deepEqual(partition, { ...partition, storedOffset: '7', committedOffset: '7', logStartOffset: '0', logEndOffset: '7', lag: '0' });
+    assert.ok(shown.partitions.filter((p) => p !== partition).every((p) => p.storedOffset === '0' && p.lag === '0'));
   });
 });
