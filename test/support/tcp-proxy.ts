@@ -4,12 +4,16 @@ import { findFreePort, LOOPBACK_HOST } from '../../deploy/local/system/free-port
 /**
  * A loopback TCP proxy to a target port that can fail the way networks do, on the same port: `cut`
  * (connections reset, then refused) or `stall` (connections accepted, never answered: a hung server or
- * dropped packets), then `restore`. The server behind it is untouched.
+ * dropped packets), then `restore`; or `hold` what clients send, on open connections too, until
+ * `release` delivers it (a client frozen in mid-conversation). The server behind it is untouched.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private stalled = false;
+  private holding = false;
   private readonly sockets = new Set<Socket>();
+  /** Each proxied connection: what the client sends goes upstream unless held. */
+  private readonly connections = new Set<{ client: Socket; upstream: Socket }>();
 
   private constructor(
     readonly port: number,
@@ -49,6 +53,28 @@ export class TcpProxy {
     this.resetAll();
   }
 
+  /** Stops delivering what clients send, keeping every connection open; the server's answers still flow. */
+  hold(): void {
+    this.holding = true;
+    for (const { client, upstream } of this.connections) {
+      client.unpipe(upstream);
+      client.pause();
+    }
+  }
+
+  /** Bytes clients sent that are held now. */
+  heldBytes(): number {
+    let bytes = 0;
+    for (const { client } of this.connections) bytes += client.readableLength;
+    return bytes;
+  }
+
+  /** Delivers what was held, and everything after it. */
+  release(): void {
+    this.holding = false;
+    for (const { client, upstream } of this.connections) client.pipe(upstream);
+  }
+
   async restore(): Promise<void> {
     if (this.stalled) {
       this.stalled = false;
@@ -64,8 +90,15 @@ export class TcpProxy {
       const upstream = createConnection({ host: LOOPBACK_HOST, port: this.targetPort });
       this.track(client);
       this.track(upstream);
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      const connection = { client, upstream };
+      this.connections.add(connection);
+      upstream.pipe(client);
+      if (this.holding) client.pause();
+      else client.pipe(upstream);
+      client.on('close', () => {
+        this.connections.delete(connection);
+        upstream.destroy();
+      });
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve, reject) => {
