@@ -267,23 +267,28 @@ export class EventLogConsumer {
    */
   private async seekToStoredOffsets(partitions: readonly number[]): Promise<void> {
     const { topic } = this.config.kafka;
+    let stored: Awaited<ReturnType<typeof readStoredOffsets>>;
     try {
-      const stored = await this.readStoredOffsets();
-      const starts = partitions.flatMap((partition) => {
-        const offset = stored.get(partition)?.nextOffset;
-        return offset === undefined ? [] : [{ topic, partition, offset }];
-      });
-      for (const { partition, offset } of starts) {
-        this.positions.confirm(partition, offset);
-        this.consumer.seek({ topic, partition, offset });
-      }
-      // The group's offsets follow the table's at once, so lag tools see the truth before any new record.
-      if (starts.length === 0) return;
-      await this.consumer.commitOffsets(starts);
-      this.logger.info({ partitions: starts.map(({ partition, offset }) => ({ partition, offset })) }, 'partitions start at their stored offsets');
+      stored = await this.readStoredOffsets();
     } catch (error) {
-      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot start the partitions at their stored offsets now; each partition reads its own with its first batch');
+      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot read the stored offsets now; each partition reads its own with its first batch');
+      return;
     }
+    const starts = partitions.flatMap((partition) => {
+      const offset = stored.get(partition)?.nextOffset;
+      return offset === undefined ? [] : [{ topic, partition, offset }];
+    });
+    if (starts.length === 0) return;
+    for (const { partition, offset } of starts) {
+      this.positions.confirm(partition, offset);
+      this.consumer.seek({ topic, partition, offset });
+    }
+    this.logger.info({ partitions: starts.map(({ partition, offset }) => ({ partition, offset })) }, 'partitions start at their stored offsets');
+    // The group's offsets follow the table's at once, so lag tools see the truth before any new record.
+    // Not awaited: batches need the seeks only, and a broker that is slow to answer must not hold them.
+    this.consumer.commitOffsets(starts).catch((error: unknown) => {
+      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'committing the stored offsets to the group failed; the next batch of each partition commits them');
+    });
   }
 
   /** The table stops before the fetched batch (a restored database, `offsets reset`): read from where it stops. */
