@@ -66,6 +66,7 @@ describe('timestamptzMicros', () => {
   it('rounds to microseconds as PostgreSQL does: rint of the double, half to even', () => {
     assert.equal(fractionMicros('.1234564'), 123456);
     assert.equal(fractionMicros('.1234566'), 123457);
+    assert.equal(fractionMicros('.0000005'), 0);
     assert.equal(fractionMicros('.0000015'), 2);
     assert.equal(fractionMicros('.0000025'), 2);
     assert.equal(fractionMicros('.123456500'), 123456);
