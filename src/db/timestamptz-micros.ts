@@ -43,7 +43,8 @@ export function fractionMicros(fraction: string): number {
 /**
  * Microseconds since 2000-01-01 00:00:00 UTC, the int64 of timestamptz's binary form, for an RFC 3339
  * date-time: the same instant PostgreSQL's text input stores. Second 60 and a fraction that rounds up to
- * a whole second roll over into the next minute, as PostgreSQL does. Throws a CopyEncodingError (22007,
+ * a whole second roll over into the next minute, as PostgreSQL does, up to 24:00:00 (23:59:60.5 is refused
+ * by PostgreSQL, though isRfc3339 accepts it). Throws a CopyEncodingError (22007,
  * 22008) for text PostgreSQL would refuse or this service does not store.
  */
 export function timestamptzMicros(text: string): bigint {
@@ -64,7 +65,13 @@ export function timestamptzMicros(text: string): bigint {
   ) {
     throw new CopyEncodingError('22008', 'timestamp', `a field is out of range: ${JSON.stringify(text)}`);
   }
+  const micros = fraction === undefined ? 0 : fractionMicros(fraction);
+  const secondOfDay = hour * 3_600 + minute * 60 + second;
+  // PostgreSQL's time_overflows(): second 60 is allowed, but not a time of day past 24:00:00 once rounded.
+  if (secondOfDay * 1_000_000 + micros > 86_400 * 1_000_000) {
+    throw new CopyEncodingError('22008', 'timestamp', `the time of day is past 24:00:00: ${JSON.stringify(text)}`);
+  }
   const offsetSeconds = (sign === '-' ? -1 : 1) * (offsetHours * 3_600 + offsetMinutes * 60);
-  const seconds = (daysFromYearOne(year, month, day) - postgresEpochDay) * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds;
-  return BigInt(seconds) * 1_000_000n + BigInt(fraction === undefined ? 0 : fractionMicros(fraction));
+  const seconds = (daysFromYearOne(year, month, day) - postgresEpochDay) * 86_400 + secondOfDay - offsetSeconds;
+  return BigInt(seconds) * 1_000_000n + BigInt(micros);
 }

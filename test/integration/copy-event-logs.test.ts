@@ -121,14 +121,25 @@ describe('copyEventLogs (binary COPY) on PostgreSQL', () => {
     await Promise.all([copied.drop(), inserted.drop()]);
   });
 
-  it('stores any rows exactly as the unnest INSERT stores them, column by column', async () => {
+  it('stores any rows exactly as the unnest INSERT stores them, column by column, or refuses them with its SQLSTATE', async () => {
     await fc.assert(
       fc.asyncProperty(rowsArbitrary(), async (rows) => {
         await client.query('TRUNCATE todo_event_logs');
         await sql`TRUNCATE todo_event_logs`.execute(inserted.db);
-        assert.equal(await copyEventLogs(client, rows), rows.length);
-        assert.deepEqual(await writeEventLogs(inserted.db, rows, 1_000), { inserted: rows.length, duplicates: 0 });
-        assert.deepEqual(await storedText(client), await storedText(insertedClient));
+        let insertRefusal: unknown;
+        try {
+          assert.deepEqual(await writeEventLogs(inserted.db, rows, 1_000), { inserted: rows.length, duplicates: 0 });
+        } catch (error) {
+          insertRefusal = error;
+        }
+        if (insertRefusal === undefined) {
+          assert.equal(await copyEventLogs(client, rows), rows.length);
+          assert.deepEqual(await storedText(client), await storedText(insertedClient));
+        } else {
+          // e.g. 23:59:60.5, which isRfc3339 accepts and PostgreSQL refuses (22008).
+          const refusal = await rejection(() => copyEventLogs(client, rows));
+          assert.equal(refusal.code, (insertRefusal as { code?: unknown }).code, `${String(insertRefusal)} / ${String(refusal.error)}`);
+        }
       }),
       { numRuns: 150 },
     );

@@ -52,8 +52,17 @@ describe('timestamptzMicros', () => {
 
   it('rolls second 60, and a fraction rounding up to a whole second, into the next minute', () => {
     assert.equal(timestamptzMicros('2016-12-31T23:59:60Z'), timestamptzMicros('2017-01-01T00:00:00Z'));
-    assert.equal(timestamptzMicros('2016-12-31T23:59:60.9999996Z'), timestamptzMicros('2017-01-01T00:00:01Z'));
+    assert.equal(timestamptzMicros('2016-12-31T23:58:60.9999996Z'), timestamptzMicros('2016-12-31T23:59:01Z'));
     assert.equal(timestamptzMicros('2025-06-15T12:30:60.5Z'), timestamptzMicros('2025-06-15T12:31:00.5Z'));
+    assert.equal(timestamptzMicros('2025-06-15T23:59:60.0000005Z'), timestamptzMicros('2025-06-16T00:00:00Z'));
+    assert.equal(timestamptzMicros('2025-06-15T23:59:59.9999996+02:00'), timestamptzMicros('2025-06-15T22:00:00Z'));
+  });
+
+  it('refuses a time of day past 24:00:00 once rounded, as PostgreSQL does (22008), though isRfc3339 accepts it', () => {
+    for (const text of ['2016-12-31T23:59:60.5Z', '2025-06-15T23:59:60.0000006Z', '9999-12-31T23:59:60.9999995-15:59']) {
+      assert.equal(isRfc3339(text), true, text);
+      assert.equal(encodingState(text), '22008', text);
+    }
   });
 
   it('covers years 0001 to 9999, leap days included', () => {
@@ -118,6 +127,14 @@ describe('timestamptzMicros', () => {
         const offset = zone === '+' || zone === '-' ? `${zone}${two(oh)}:${two(om)}` : zone;
         return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}${sep}${two(h)}:${two(mi)}:${two(s)}${fraction}${offset}`;
       });
-    fc.assert(fc.property(fc.oneof(nearlyValid, fc.string()), (text) => assert.equal(encodingState(text) === undefined, isRfc3339(text), text)), runs);
+    const pastMidnight = /[Tt ]23:59:60\.\d*[1-9]/;
+    fc.assert(
+      fc.property(fc.oneof(nearlyValid, fc.string()), (text) => {
+        const encoded = encodingState(text) === undefined;
+        if (pastMidnight.test(text) && !encoded) assert.equal(encodingState(text), '22008');
+        else assert.equal(encoded, isRfc3339(text), text);
+      }),
+      runs,
+    );
   });
 });
