@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyEventLogs } from '../../src/db/copy-event-logs.js';
 import type { Database } from '../../src/db/database.js';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
@@ -37,6 +38,21 @@ export async function copyRows(url: string, rows: readonly TodoEventLogRow[], pe
       await client.query('BEGIN');
       const text = chunk.map((row) => `${values(row).map(copyField).join('\t')}\n`).join('');
       await pipeline(Readable.from([text]), client.query(copyFrom(`COPY todo_event_logs (${columns.join(', ')}) FROM STDIN`)));
+      await client.query('COMMIT');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The binary COPY module the consumer's write path uses: one COPY per chunk, one transaction per chunk. */
+export async function copyBinaryRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const chunk of chunks(rows, perTransaction)) {
+      await client.query('BEGIN');
+      await copyEventLogs(client, chunk);
       await client.query('COMMIT');
     }
   } finally {

@@ -12,7 +12,7 @@ import { startLocalServices } from '../../deploy/local/services/local-services.j
 import { createTestDatabase } from '../support/test-database.js';
 import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
-import { copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
+import { copyBinaryRows, copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
 import { percentile } from './percentile.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 
@@ -96,6 +96,7 @@ try {
   const strategies: Record<string, number> = {};
   for (const [name, write] of [
     ['copy', (db: Awaited<ReturnType<typeof createTestDatabase>>) => copyRows(db.url, rows, perTransaction)],
+    ['copyBinary', (db: Awaited<ReturnType<typeof createTestDatabase>>) => copyBinaryRows(db.url, rows, perTransaction)],
     ['unnest', (db: Awaited<ReturnType<typeof createTestDatabase>>) => unnestRows(db.db, rows, perTransaction)],
     ['values', (db: Awaited<ReturnType<typeof createTestDatabase>>) => multiRowValues(db.db, rows, perTransaction)],
     ['rowByRow', (db: Awaited<ReturnType<typeof createTestDatabase>>) => rowByRow(db.url, rows.slice(0, floorRows))],
@@ -195,6 +196,7 @@ try {
 
   const rowsOut: [string, string][] = [
     ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
+    ['binary COPY (copyEventLogs), 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
     ['unnest arrays (the consumer\'s writer)', `${Math.round(strategies.unnest ?? 0)} rows/s`],
     ['multi-row VALUES (Kysely .values)', `${Math.round(strategies.values ?? 0)} rows/s`],
     ['floor: one INSERT per event (Go design)', `${Math.round(strategies.rowByRow ?? 0)} rows/s`],

@@ -33,7 +33,7 @@ it('the benchmark runs end to end at small scale and every replica count stores 
   const results = JSON.parse(readFileSync(output, 'utf8')) as BenchResults;
   assert.deepEqual(Object.keys(results.throughput), ['1', '3']);
   for (const run of Object.values(results.throughput)) assert.equal(run.rows, valid);
-  assert.deepEqual(Object.keys(results.writeRowsPerSecond).sort(), ['copy', 'rowByRow', 'unnest', 'values']);
+  assert.deepEqual(Object.keys(results.writeRowsPerSecond).sort(), ['copy', 'copyBinary', 'rowByRow', 'unnest', 'values']);
   assert.equal(results.latencyMs.samples, [...benchEvents(1_500, 7)].filter((e) => e.valid).length);
   assert.match(log, /1 replica \/ ceiling/);
 });

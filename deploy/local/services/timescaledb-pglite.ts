@@ -6,6 +6,13 @@ import { findFreePort } from '../system/free-port.js';
 /** PGlite with the TimescaleDB extension, answering the PostgreSQL wire protocol on a loopback port. */
 export interface TimescaledbPglite {
   url: string;
+  /**
+   * Runs `COPY … FROM '/dev/blob'` in this process with `data` as the input and returns the rows copied.
+   * COPY FROM STDIN over the socket cannot be used: pglite-socket 0.0.19 hands PGlite each wire message
+   * on its own, and the CopyData that follows the query crashes the WASM PostgreSQL ("RuntimeError:
+   * unreachable", the whole process ends; electric-sql/pglite#1028 is the open fix).
+   */
+  copyIn(statement: string, data: Buffer): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +28,10 @@ export async function startTimescaledbPglite(): Promise<TimescaledbPglite> {
   await server.start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async copyIn(statement, data) {
+      const result = await db.query(statement, [], { blob: new Blob([data]) });
+      return result.affectedRows ?? 0;
+    },
     async stop() {
       await server.stop();
       await db.close();
