@@ -19,6 +19,11 @@ export function isRowRejection(error: unknown): boolean {
   return state !== undefined && rowRejectionStates.has(state);
 }
 
+/** True when a row's Kafka coordinates are stored already: a unique violation (23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === '23505';
+}
+
 /** The database's own words for a rejection, for the dead-letter headers. */
 export function describeRowRejection(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
