@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredOffset, readStoredOffsets } from '../db/stored-offsets.js';
+import { readStoredOffset, readStoredOffsets, type StoredOffset } from '../db/stored-offsets.js';
+import { describeError } from '../process/describe-error.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
@@ -47,7 +48,6 @@ export class EventLogConsumer {
   private readonly admin: Admin;
   private readonly store: PartitionBatchStore;
   private readonly positions: PartitionPositions;
-  private readonly readStoredOffsets: () => ReturnType<typeof readStoredOffsets>;
   /** Set by start(), once the dead-letter topic's size limit is known. */
   private publishDeadLetters: PublishDeadLetters | undefined;
   private readonly failures = new Map<number, number>();
@@ -62,7 +62,7 @@ export class EventLogConsumer {
   constructor(
     kafka: Kafka,
     pool: pg.Pool,
-    db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     private readonly config: AppConfig,
     private readonly logger: Logger,
     private readonly observers: ConsumerObservers,
@@ -81,7 +81,6 @@ export class EventLogConsumer {
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
     this.positions = new PartitionPositions((partition) => readStoredOffset(db, kafkaConfig.topic, partition));
-    this.readStoredOffsets = () => readStoredOffsets(db, kafkaConfig.topic);
     this.observeGroupMembership();
     this.commitPastFilteredBatches();
   }
@@ -212,7 +211,7 @@ export class EventLogConsumer {
     try {
       const plan = planBatch(await this.positions.of(partition), first.offset, next);
       if (plan.kind === 'reread') {
-        this.seekToStored(topic, partition, plan.offset, first.offset);
+        this.rereadFromStored(topic, partition, plan.offset, first.offset);
         return;
       }
       if (plan.kind === 'skip') {
@@ -267,11 +266,11 @@ export class EventLogConsumer {
    */
   private async seekToStoredOffsets(partitions: readonly number[]): Promise<void> {
     const { topic } = this.config.kafka;
-    let stored: Awaited<ReturnType<typeof readStoredOffsets>>;
+    let stored: Map<number, StoredOffset>;
     try {
-      stored = await this.readStoredOffsets();
+      stored = await readStoredOffsets(this.db, topic);
     } catch (error) {
-      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'cannot read the stored offsets now; each partition reads its own with its first batch');
+      this.logger.warn({ reason: describeError(error) }, 'cannot read the stored offsets now; each partition reads its own with its first batch');
       return;
     }
     const starts = partitions.flatMap((partition) => {
@@ -287,12 +286,12 @@ export class EventLogConsumer {
     // The group's offsets follow the table's at once, so lag tools see the truth before any new record.
     // Not awaited: batches need the seeks only, and a broker that is slow to answer must not hold them.
     this.consumer.commitOffsets(starts).catch((error: unknown) => {
-      this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'committing the stored offsets to the group failed; the next batch of each partition commits them');
+      this.logger.warn({ reason: describeError(error) }, 'committing the stored offsets to the group failed; the next batch of each partition commits them');
     });
   }
 
   /** The table stops before the fetched batch (a restored database, `offsets reset`): read from where it stops. */
-  private seekToStored(topic: string, partition: number, offset: string, fetchedFrom: string): void {
+  private rereadFromStored(topic: string, partition: number, offset: string, fetchedFrom: string): void {
     this.logger.warn({ topic, partition, storedOffset: offset, fetchedFrom }, 'the table stops before the fetched records; reading the partition again from its stored offset');
     this.positions.confirm(partition, offset);
     this.consumer.seek({ topic, partition, offset });
