@@ -5,8 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredOffset, readStoredOffsets, type StoredOffset } from '../db/stored-offsets.js';
-import { describeError } from '../process/describe-error.js';
+import { readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
@@ -62,7 +61,7 @@ export class EventLogConsumer {
   constructor(
     kafka: Kafka,
     pool: pg.Pool,
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly config: AppConfig,
     private readonly logger: Logger,
     private readonly observers: ConsumerObservers,
@@ -80,7 +79,14 @@ export class EventLogConsumer {
     this.admin = kafka.admin();
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
-    this.positions = new PartitionPositions((partition) => readStoredOffset(db, kafkaConfig.topic, partition));
+    this.positions = new PartitionPositions(
+      {
+        readStored: async () => new Map([...(await readStoredOffsets(db, kafkaConfig.topic))].map(([partition, stored]) => [partition, stored.nextOffset])),
+        seek: (partition, offset) => this.consumer.seek({ topic: kafkaConfig.topic, partition, offset }),
+        commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: kafkaConfig.topic, partition, offset }))),
+      },
+      logger,
+    );
     this.observeGroupMembership();
     this.commitPastFilteredBatches();
   }
@@ -150,8 +156,7 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
-      this.positions.forgetAll();
-      this.soughtToStored = this.seekToStoredOffsets(this.assignedPartitions);
+      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions);
       metrics.consumerLag.reset();
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
@@ -211,12 +216,18 @@ export class EventLogConsumer {
     try {
       const plan = planBatch(await this.positions.of(partition), first.offset, next);
       if (plan.kind === 'reread') {
-        this.rereadFromStored(topic, partition, plan.offset, first.offset);
+        this.positions.rereadFrom(partition, plan.offset, first.offset);
         return;
       }
       if (plan.kind === 'skip') {
-        await this.skipStored(topic, partition, plan.offset, plan.seek, commitOffsetsIfNecessary);
-        if (!plan.seek) resolveOffset(batch.lastOffset());
+        // The table holds the whole batch (a crash between the database commit and the Kafka commit).
+        if (plan.seek) {
+          this.positions.skipTo(partition, plan.offset);
+        } else {
+          this.positions.confirm(partition, plan.offset);
+          resolveOffset(batch.lastOffset());
+        }
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.offset }] }] });
         return;
       }
       const { storeFrom } = plan;
@@ -225,7 +236,7 @@ export class EventLogConsumer {
         storeBatch({ topic, partition, messages: toStore }, { writeRows: trx.writeRows, publishDeadLetters }, this.config.events, this.logger),
       );
     } catch (error) {
-      if (error instanceof OffsetFencedError) await this.rejoinStored(topic, partition, error);
+      if (error instanceof OffsetFencedError) await this.yieldFenced(topic, partition, error);
       else this.retryLater(topic, partition, first.offset, error);
       return;
     }
@@ -259,69 +270,11 @@ export class EventLogConsumer {
     );
   }
 
-  /**
-   * Starts each newly assigned partition at its stored offset, which the group's committed offset may
-   * not match: behind it after `offsets reset`, ahead of it after a crash between the two commits. When
-   * the table cannot be read now, each partition's first batch reads its offset instead.
-   */
-  private async seekToStoredOffsets(partitions: readonly number[]): Promise<void> {
-    const { topic } = this.config.kafka;
-    let stored: Map<number, StoredOffset>;
-    try {
-      stored = await readStoredOffsets(this.db, topic);
-    } catch (error) {
-      this.logger.warn({ reason: describeError(error) }, 'cannot read the stored offsets now; each partition reads its own with its first batch');
-      return;
-    }
-    const starts = partitions.flatMap((partition) => {
-      const offset = stored.get(partition)?.nextOffset;
-      return offset === undefined ? [] : [{ topic, partition, offset }];
-    });
-    if (starts.length === 0) return;
-    for (const { partition, offset } of starts) {
-      this.positions.confirm(partition, offset);
-      this.consumer.seek({ topic, partition, offset });
-    }
-    this.logger.info({ partitions: starts.map(({ partition, offset }) => ({ partition, offset })) }, 'partitions start at their stored offsets');
-    // The group's offsets follow the table's at once, so lag tools see the truth before any new record.
-    // Not awaited: batches need the seeks only, and a broker that is slow to answer must not hold them.
-    this.consumer.commitOffsets(starts).catch((error: unknown) => {
-      this.logger.warn({ reason: describeError(error) }, 'committing the stored offsets to the group failed; the next batch of each partition commits them');
-    });
-  }
-
-  /** The table stops before the fetched batch (a restored database, `offsets reset`): read from where it stops. */
-  private rereadFromStored(topic: string, partition: number, offset: string, fetchedFrom: string): void {
-    this.logger.warn({ topic, partition, storedOffset: offset, fetchedFrom }, 'the table stops before the fetched records; reading the partition again from its stored offset');
-    this.positions.confirm(partition, offset);
-    this.consumer.seek({ topic, partition, offset });
-  }
-
-  /** The table holds the whole batch already (a crash between the database commit and the Kafka commit). */
-  private async skipStored(
-    topic: string,
-    partition: number,
-    offset: string,
-    seek: boolean,
-    commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary'],
-  ): Promise<void> {
-    this.logger.info({ topic, partition, storedOffset: offset }, 'records already stored; continuing from the stored offset');
-    this.positions.confirm(partition, offset);
-    if (seek) this.consumer.seek({ topic, partition, offset });
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-  }
-
   /** Another consumer stored the partition meanwhile: this batch is void, and the partition continues from the table. */
-  private async rejoinStored(topic: string, partition: number, fenced: OffsetFencedError): Promise<void> {
+  private async yieldFenced(topic: string, partition: number, fenced: OffsetFencedError): Promise<void> {
     this.observers.metrics.offsetsFenced.inc();
-    this.positions.forget(partition);
     this.logger.warn({ topic, partition, expectedOffset: fenced.advance.from }, fenced.message);
-    // When the table cannot be read now, the batch is fetched again and its first step reads it.
-    const stored = await this.positions.of(partition).then((position) => position.offset, () => null);
-    if (stored !== null) {
-      this.positions.confirm(partition, stored);
-      this.consumer.seek({ topic, partition, offset: stored });
-    }
+    await this.positions.moved(partition);
   }
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {

@@ -19,17 +19,6 @@ export async function readStoredOffsets(db: Kysely<Database>, topic: string): Pr
   return new Map(rows.map((row) => [row.kafka_partition, { partition: row.kafka_partition, nextOffset: row.next_offset, updatedAt: row.updated_at }]));
 }
 
-/** The stored next offset of one partition, or null when nothing of it was stored through this table. */
-export async function readStoredOffset(db: Kysely<Database>, topic: string, partition: number): Promise<string | null> {
-  const row = await db
-    .selectFrom('todo_event_log_offsets')
-    .select('next_offset')
-    .where('kafka_topic', '=', topic)
-    .where('kafka_partition', '=', partition)
-    .executeTakeFirst();
-  return row?.next_offset ?? null;
-}
-
 /** Sets partitions' stored next offsets outright (`todo-history offsets reset`), in one transaction. */
 export async function writeStoredOffsets(db: Kysely<Database>, topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
   if (offsets.size === 0) return;
