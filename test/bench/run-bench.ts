@@ -101,7 +101,10 @@ function consumerEnv(topic: string, groupId: string, databaseUrl: string): Recor
   return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions, ...consumerOverrides };
 }
 
-/** Produces the benchmark's first `count` events into `topic`, 2,000 per send; returns how many are valid and the time taken. */
+/**
+ * Produces the benchmark's first `count` events into `topic`, 5,000 per send (about 420 kB per partition,
+ * under the broker's 1 MB record-batch limit); returns how many are valid and the time taken.
+ */
 async function produceEvents(topic: string, count: number): Promise<{ valid: number; seconds: number }> {
   let valid = 0;
   let batch: Message[] = [];
@@ -109,7 +112,7 @@ async function produceEvents(topic: string, count: number): Promise<{ valid: num
     for (const message of benchEvents(count)) {
       if (message.valid) valid += 1;
       batch.push({ key: message.key, value: message.value });
-      if (batch.length === 2_000) {
+      if (batch.length === 5_000) {
         await producer.send({ topic, messages: batch });
         batch = [];
       }
@@ -147,24 +150,23 @@ async function drain(
   onProgress: (committed: number, seconds: number) => void = () => undefined,
 ): Promise<ConsumerRun> {
   const database = await createTestDatabase({ server: services.databaseUrl });
+  const groupId = `bench-${replicas}-${randomUUID()}`;
+  const started = performance.now();
+  const consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
   try {
-    const groupId = `bench-${replicas}-${randomUUID()}`;
-    let consumers: ConsumerReplicas | undefined;
-    const started = performance.now();
-    const seconds = await timed(async () => {
-      consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
-      consumers.sampleMemory(memorySampleMs);
-      await waitForCommitted(admin, groupId, topic, count, 3_600_000, (committed) => onProgress(committed, (performance.now() - started) / 1000));
-    });
-    const peakRss = consumers?.peakRssBytes() ?? [];
-    const peakMemoryMb = consumers?.peakMemoryMb() ?? [];
-    await consumers?.stop();
+    consumers.sampleMemory(memorySampleMs);
+    await waitForCommitted(admin, groupId, topic, count, 3_600_000, (committed) => onProgress(committed, (performance.now() - started) / 1000));
+    const seconds = (performance.now() - started) / 1000;
+    const peakRss = consumers.peakRssBytes();
+    const peakMemoryMb = consumers.peakMemoryMb();
+    await consumers.stop();
     const stored = await database.rowCount();
     if (stored !== valid) throw new Error(`${replicas} replica(s) stored ${stored} rows for ${valid} valid events`);
     log(`${replicas} replica(s): ${count} events in ${seconds.toFixed(1)} s, ${stored} rows`);
     await inspect(database);
     return { eventsPerSecond: count / seconds, seconds, rows: stored, peakRssMb: peakRss.map((b) => b / 1_048_576), peakMemoryMb };
   } finally {
+    await consumers.stop();
     await database.drop();
   }
 }
@@ -292,9 +294,18 @@ try {
     const run = await drain(longTopic, longEvents, longValid, 1, async (database) => {
       if (readSamples > 0) readQueryMs[String(longEvents)] = await readQueries(database);
     }, (committed, seconds) => {
-      while (stepDone.length < 10 && committed >= Math.min(longEvents, (stepDone.length + 1) * stepEvents)) stepDone.push(seconds);
+      while (stepDone.length < 10 && committed >= Math.min(longEvents, (stepDone.length + 1) * stepEvents)) {
+        stepDone.push(seconds);
+        log(`long run: ${Math.min(longEvents, stepDone.length * stepEvents)} events committed after ${seconds.toFixed(1)} s`);
+      }
     });
-    const stepEventsPerSecond = stepDone.map((seconds, step) => Math.min(stepEvents, longEvents - step * stepEvents) / (seconds - (stepDone[step - 1] ?? 0)));
+    // Tenths that completed within the same poll share that poll's interval.
+    const stepEventsPerSecond = stepDone.map((seconds) => {
+      const first = stepDone.indexOf(seconds);
+      const merged = stepDone.lastIndexOf(seconds) - first + 1;
+      const events = Math.min(longEvents, (first + merged) * stepEvents) - first * stepEvents;
+      return events / (seconds - (stepDone[first - 1] ?? 0));
+    });
     long = { ...run, events: longEvents, produceSeconds, stepEvents, stepEventsPerSecond };
   }
 
