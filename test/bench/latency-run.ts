@@ -25,6 +25,8 @@ export interface LatencyPhase {
 }
 
 const tickMs = 10;
+/** About 420 kB per partition: one record batch per partition stays under the broker's 1 MB limit. */
+const maxPerSend = 5_000;
 const producedAtField = '"payload":{';
 
 /**
@@ -47,12 +49,12 @@ export async function measureLatency(phase: LatencyPhase, rate: number, seconds:
     const stream = benchEvents(ticks * perTick, 7);
     const due: Message[] = [];
     let generating = true;
-    // One send at a time (the producer is idempotent, one request in flight) of everything due so far:
-    // when the broker answers slowly the sends grow instead of queueing behind each other.
+    // One send at a time (the producer is idempotent, one request in flight) of everything due so far, up
+    // to maxPerSend: when the broker answers slowly the sends grow instead of queueing behind each other.
     const sender = (async () => {
       while (generating || due.length > 0) {
         if (due.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-        else await producer.send({ topic, messages: due.splice(0, due.length) });
+        else await producer.send({ topic, messages: due.splice(0, maxPerSend) });
       }
     })();
     sender.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled

@@ -57,7 +57,7 @@ const readBudgetMs = Number(options['read-budget-seconds']) * 1000;
 /** How often each consumer's memory is read from its /metrics. */
 const memorySampleMs = 250;
 /** The consumers run with the container image's NODE_OPTIONS, so memory is measured as deployed. */
-const imageNodeOptions = /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '';
+const imageNodeOptions = /^ENV NODE_OPTIONS=("?)(.*)\1$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[2] ?? '';
 /** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
