@@ -9,7 +9,7 @@ import { defaultEventLimits } from '../../src/events/event-limits.js';
 import { toEventLogRow } from '../../src/events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
-import { createTestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
 import { copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
@@ -146,7 +146,7 @@ async function drain(
   count: number,
   valid: number,
   replicas: number,
-  inspect: (database: Awaited<ReturnType<typeof createTestDatabase>>) => Promise<void>,
+  inspect: (database: TestDatabase) => Promise<void>,
   onProgress: (committed: number, seconds: number) => void = () => undefined,
 ): Promise<ConsumerRun> {
   const database = await createTestDatabase({ server: services.databaseUrl });
@@ -171,7 +171,7 @@ async function drain(
   }
 }
 
-async function readQueries(database: Awaited<ReturnType<typeof createTestDatabase>>): Promise<Record<string, QueryTiming>> {
+async function readQueries(database: TestDatabase): Promise<Record<string, QueryTiming>> {
   const timings = await timeReadQueries(database.db, readSamples, readBudgetMs);
   log(`read queries on ${await database.rowCount()} rows: ${Object.entries(timings).map(([name, t]) => `${name} p50 ${t.p50Ms.toFixed(1)} ms`).join(', ')}`);
   return timings;
@@ -243,10 +243,10 @@ try {
   const strategies: Record<string, number> = {};
   const writeCost: Record<string, WriteCost> = {};
   for (const [name, write] of [
-    ['copy', (db: Awaited<ReturnType<typeof createTestDatabase>>) => copyRows(db.url, rows, perTransaction)],
-    ['unnest', (db: Awaited<ReturnType<typeof createTestDatabase>>) => unnestRows(db.db, rows, perTransaction)],
-    ['values', (db: Awaited<ReturnType<typeof createTestDatabase>>) => multiRowValues(db.db, rows, perTransaction)],
-    ['rowByRow', (db: Awaited<ReturnType<typeof createTestDatabase>>) => rowByRow(db.url, rows.slice(0, floorRows))],
+    ['copy', (db: TestDatabase) => copyRows(db.url, rows, perTransaction)],
+    ['unnest', (db: TestDatabase) => unnestRows(db.db, rows, perTransaction)],
+    ['values', (db: TestDatabase) => multiRowValues(db.db, rows, perTransaction)],
+    ['rowByRow', (db: TestDatabase) => rowByRow(db.url, rows.slice(0, floorRows))],
   ] as const) {
     const database = await createTestDatabase({ server: services.databaseUrl });
     const { rows: written, seconds, ...cost } = await measureWriteCost(database.db, statementStats, () => write(database), () => database.rowCount());
