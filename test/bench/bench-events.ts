@@ -12,6 +12,9 @@ const eventTypes = [
 ] as const;
 const statuses = ['pending', 'in-progress', 'review', 'blocked', 'done'];
 const words = ['login', 'billing', 'search', 'export', 'onboarding', 'dashboard', 'api', 'mobile', 'email', 'cache', 'report', 'audit'];
+/** The stream's groups, and tasks per group (task ids run from 0 to groups × tasks per group − 1). */
+export const benchGroupCount = 500;
+export const benchTasksPerGroup = 40;
 const users = Array.from({ length: 50 }, (_, i) => `user_${i}`);
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same stream on every run. */
@@ -54,8 +57,8 @@ function badMessage(index: number): string {
 export function* benchEvents(count: number, seed = 42, startMs = Date.UTC(2025, 10, 1)): Generator<Message & { valid: boolean }> {
   const next = random(seed);
   for (let index = 0; index < count; index += 1) {
-    const group = Math.floor(next() * 500);
-    const task = group * 40 + Math.floor(next() * 40);
+    const group = Math.floor(next() * benchGroupCount);
+    const task = group * benchTasksPerGroup + Math.floor(next() * benchTasksPerGroup);
     if (next() < badShare) {
       yield { key: `group-${group}`, value: badMessage(index), valid: false };
       continue;

@@ -5,7 +5,9 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyEventLogs } from '../../src/db/copy-event-logs.js';
 import type { Database } from '../../src/db/database.js';
+import { databaseOver } from '../../src/db/create-database.js';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
+import { PartitionBatchStore } from '../../src/db/partition-batch-store.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 
 const columns = [
@@ -60,7 +62,47 @@ export async function copyBinaryRows(url: string, rows: readonly TodoEventLogRow
   }
 }
 
-/** The consumer's own writer: arrays unnested server-side, ON CONFLICT DO NOTHING. */
+/** Binary COPY into the table without the unique index on the Kafka coordinates: what keeping it costs. */
+export async function copyBinaryWithoutCoordinatesIndex(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP INDEX todo_event_logs_kafka_coordinates_key');
+  } finally {
+    await client.end();
+  }
+  await copyBinaryRows(url, rows, perTransaction);
+}
+
+/**
+ * The consumer's write path itself: per partition, transactions of `perTransaction` rows that advance
+ * the partition's stored offset (fenced) and COPY the rows, as PartitionBatchStore does for each batch.
+ */
+export async function consumerWritePath(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const db = databaseOver(pool);
+  const store = new PartitionBatchStore(pool, db, 5_000);
+  const byPartition = new Map<number, TodoEventLogRow[]>();
+  for (const row of rows) {
+    const partitionRows = byPartition.get(row.kafka.partition) ?? [];
+    partitionRows.push(row);
+    byPartition.set(row.kafka.partition, partitionRows);
+  }
+  try {
+    for (const [partition, partitionRows] of byPartition) {
+      let from: string | null = null;
+      for (const chunk of chunks(partitionRows, perTransaction)) {
+        const to = (BigInt(chunk[chunk.length - 1]?.kafka.offset ?? '0') + 1n).toString();
+        await store.inBatchTransaction({ topic: 'bench', partition, from, to }, (trx) => trx.writeRows(chunk));
+        from = to;
+      }
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The unnest INSERT with ON CONFLICT DO NOTHING: `dlq replay`'s writer, and the consumer's when a batch overlaps the table. */
 export async function unnestRows(db: Kysely<Database>, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
   for (const chunk of chunks(rows, perTransaction)) await writeEventLogs(db, chunk, perTransaction);
 }

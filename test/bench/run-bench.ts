@@ -9,19 +9,23 @@ import { defaultEventLimits } from '../../src/events/event-limits.js';
 import { toEventLogRow } from '../../src/events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
-import { createTestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
-import { copyBinaryRows, copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
-import { percentile } from './percentile.js';
+import { consumerWritePath, copyBinaryRows, copyBinaryWithoutCoordinatesIndex, copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
+import { measureLatency, type LatencyFigures } from './latency-run.js';
+import { timeReadQueries, type QueryTiming } from './read-query-timings.js';
+import { measureWriteCost, statementStatsLoaded, type WriteCost } from './write-cost.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 
 refuseOtherNodeMajor('npm run bench');
 
 /**
- * `npm run bench`: PostgreSQL's ceiling and the Go design's floor for writing the benchmark's rows, then
- * the consumer's throughput (1 and 3 replicas), produce-to-row latency and peak memory, all on the same
- * real local Kafka and PostgreSQL in one run. Prints a table; writes the same figures as JSON.
+ * `npm run bench`: PostgreSQL's ceiling and the Go design's floor for writing the benchmark's rows (with
+ * their WAL and execution time per row), then the consumer's throughput (1 and 3 replicas) and memory,
+ * produce-to-row latency at steady rates, a long run of 1 replica, and the read queries timed on the
+ * tables those runs filled, all on the same real local Kafka and PostgreSQL in one run. Prints a table;
+ * writes the same figures as JSON.
  */
 const { values: options } = parseArgs({
   options: {
@@ -29,9 +33,12 @@ const { values: options } = parseArgs({
     partitions: { type: 'string', default: '6' },
     'strategy-rows': { type: 'string', default: '200000' },
     'floor-rows': { type: 'string', default: '20000' },
-    'latency-rate': { type: 'string', default: '2000' },
+    'latency-rates': { type: 'string', default: '2000,10000' },
     'latency-seconds': { type: 'string', default: '60' },
     replicas: { type: 'string', default: '1,3' },
+    'long-events': { type: 'string', default: '10000000' },
+    'read-samples': { type: 'string', default: '50' },
+    'read-budget-seconds': { type: 'string', default: '20' },
     'consumer-env': { type: 'string', default: '' },
     output: { type: 'string' },
   },
@@ -40,11 +47,17 @@ const events = Number(options.events);
 const partitions = Number(options.partitions);
 const strategyRows = Math.min(Number(options['strategy-rows']), events);
 const floorRows = Math.min(Number(options['floor-rows']), events);
-const latencyRate = Number(options['latency-rate']);
+const latencyRates = options['latency-rates'].split(',').filter((rate) => rate !== '').map(Number);
 const latencySeconds = Number(options['latency-seconds']);
 const replicaCounts = options.replicas.split(',').map(Number);
+/** Events of the long run of 1 replica (0: none), and the read queries' calls and time budget per query and table. */
+const longEvents = Number(options['long-events']);
+const readSamples = Number(options['read-samples']);
+const readBudgetMs = Number(options['read-budget-seconds']) * 1000;
+/** How often each consumer's memory is read from its /metrics. */
+const memorySampleMs = 250;
 /** The consumers run with the container image's NODE_OPTIONS, so memory is measured as deployed. */
-const imageNodeOptions = /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '';
+const imageNodeOptions = /^ENV NODE_OPTIONS=("?)(.*)\1$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[2] ?? '';
 /** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -62,9 +75,12 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } } });
+// pg_stat_statements: the writers' execution time per row (the module ships with PostgreSQL's contrib).
+const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on', shared_preload_libraries: 'pg_stat_statements' } } });
 const commitTimestamps = await createTestDatabase({ server: services.databaseUrl, migrated: false });
 const { rows: trackCommits } = await sql<{ setting: string }>`SELECT current_setting('track_commit_timestamp') AS setting`.execute(commitTimestamps.db);
+const statementStats = await statementStatsLoaded(commitTimestamps.db);
+if (!statementStats) log('the PostgreSQL that DATABASE_URL names does not preload pg_stat_statements: the writers\' execution time per row is n/a');
 await commitTimestamps.drop();
 if (trackCommits[0]?.setting !== 'on') {
   await services.stop();
@@ -72,7 +88,9 @@ if (trackCommits[0]?.setting !== 'on') {
 }
 const kafka = new Kafka({ clientId: 'todo-history-bench', brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
-const producer = kafka.producer();
+// Idempotent: on a busy machine a produce request can time out after the broker stored it, and a plain
+// producer's retry would store it twice (the runs count rows against the events produced).
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await Promise.all([admin.connect(), producer.connect()]);
 
 async function createTopics(topic: string, count: number): Promise<void> {
@@ -81,6 +99,138 @@ async function createTopics(topic: string, count: number): Promise<void> {
 
 function consumerEnv(topic: string, groupId: string, databaseUrl: string): Record<string, string> {
   return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions, ...consumerOverrides };
+}
+
+/**
+ * Produces the benchmark's first `count` events into `topic`, 5,000 per send (about 420 kB per partition,
+ * under the broker's 1 MB record-batch limit); returns how many are valid and the time taken.
+ */
+async function produceEvents(topic: string, count: number): Promise<{ valid: number; seconds: number }> {
+  let valid = 0;
+  let batch: Message[] = [];
+  const seconds = await timed(async () => {
+    for (const message of benchEvents(count)) {
+      if (message.valid) valid += 1;
+      batch.push({ key: message.key, value: message.value });
+      if (batch.length === 5_000) {
+        await producer.send({ topic, messages: batch });
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await producer.send({ topic, messages: batch });
+  });
+  const stored = (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
+  if (stored !== count) throw new Error(`topic ${topic} holds ${stored} messages after ${count} were produced`);
+  log(`produced ${count} events (${valid} valid) into ${partitions} partitions in ${seconds.toFixed(1)} s`);
+  return { valid, seconds };
+}
+
+type PeakMemoryMb = ReturnType<ConsumerReplicas['peakMemoryMb']>;
+
+interface ConsumerRun {
+  eventsPerSecond: number;
+  seconds: number;
+  rows: number;
+  peakRssMb: number[];
+  /** Each replica's highest heap, external and generation sizes read from its /metrics, in MiB. */
+  peakMemoryMb: PeakMemoryMb;
+}
+
+/**
+ * `replicas` consumers drain `count` pre-produced events of `topic` into a fresh database, from process
+ * start to the last offset committed; `onProgress` sees the committed sum and the seconds since start.
+ * Leaves the database for `inspect` (the read queries) and drops it after.
+ */
+async function drain(
+  topic: string,
+  count: number,
+  valid: number,
+  replicas: number,
+  inspect: (database: TestDatabase) => Promise<void>,
+  onProgress: (committed: number, seconds: number) => void = () => undefined,
+): Promise<ConsumerRun> {
+  const database = await createTestDatabase({ server: services.databaseUrl });
+  const groupId = `bench-${replicas}-${randomUUID()}`;
+  const started = performance.now();
+  const consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
+  try {
+    consumers.sampleMemory(memorySampleMs);
+    await waitForCommitted(admin, groupId, topic, count, 3_600_000, (committed) => onProgress(committed, (performance.now() - started) / 1000));
+    const seconds = (performance.now() - started) / 1000;
+    const peakRss = consumers.peakRssBytes();
+    const peakMemoryMb = consumers.peakMemoryMb();
+    await consumers.stop();
+    const stored = await database.rowCount();
+    if (stored !== valid) throw new Error(`${replicas} replica(s) stored ${stored} rows for ${valid} valid events`);
+    log(`${replicas} replica(s): ${count} events in ${seconds.toFixed(1)} s, ${stored} rows`);
+    await inspect(database);
+    return { eventsPerSecond: count / seconds, seconds, rows: stored, peakRssMb: peakRss.map((b) => b / 1_048_576), peakMemoryMb };
+  } finally {
+    await consumers.stop();
+    await database.drop();
+  }
+}
+
+async function readQueries(database: TestDatabase): Promise<Record<string, QueryTiming>> {
+  const timings = await timeReadQueries(database.db, readSamples, readBudgetMs);
+  log(`read queries on ${await database.rowCount()} rows: ${Object.entries(timings).map(([name, t]) => `${name} p50 ${t.p50Ms.toFixed(1)} ms`).join(', ')}`);
+  return timings;
+}
+
+const mb = (value: number | undefined): string => (value === undefined ? '?' : value.toFixed(0));
+
+function memoryBreakdown(peaks: PeakMemoryMb): string {
+  return peaks
+    .map((peak) => (peak === undefined ? 'n/a' : `heap ${mb(peak.heapUsed)}/${mb(peak.heapTotal)} (new ${mb(peak.newSpaceUsed)}, old ${mb(peak.oldSpaceUsed)}), external ${mb(peak.external)}`))
+    .join('; ');
+}
+
+interface Results {
+  writeRowsPerSecond: Record<string, number>;
+  writeCost: Record<string, WriteCost>;
+  throughput: Record<string, ConsumerRun>;
+  ratios: { throughputToCeiling?: number; throughputToFloor?: number; longToShort?: number | undefined };
+  latency: Record<string, LatencyFigures>;
+  long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
+  readQueryMs: Record<string, Record<string, QueryTiming>>;
+}
+
+function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs }: Results): void {
+  const rowsOut: [string, string][] = [
+    ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
+    ['binary COPY, 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
+    ['binary COPY without the coordinates index', `${Math.round(strategies.copyBinaryWithoutCoordinatesIndex ?? 0)} rows/s`],
+    ['the consumer\'s write path (offset + binary COPY)', `${Math.round(strategies.consumerWritePath ?? 0)} rows/s`],
+    ['unnest arrays, ON CONFLICT DO NOTHING', `${Math.round(strategies.unnest ?? 0)} rows/s`],
+    ['multi-row VALUES (Kysely .values)', `${Math.round(strategies.values ?? 0)} rows/s`],
+    ['floor: one INSERT per event (Go design)', `${Math.round(strategies.rowByRow ?? 0)} rows/s`],
+    ...Object.entries(writeCost).map(([name, cost]): [string, string] => [
+      `PostgreSQL per row: ${name}, WAL / execution`,
+      `${cost.walBytesPerRow.toFixed(0)} B / ${cost.executionMsPerRow === null ? 'n/a (no pg_stat_statements)' : `${(cost.executionMsPerRow * 1000).toFixed(1)} µs`}`,
+    ]),
+    ...Object.entries(throughput).flatMap(([replicas, t]): [string, string][] => [
+      [`consumer, ${replicas} replica(s), ${events} events`, `${Math.round(t.eventsPerSecond)} events/s (${t.seconds.toFixed(1)} s), peak RSS ${t.peakRssMb.map(mb).join('/')} MB`],
+      [`  peak memory, MB`, memoryBreakdown(t.peakMemoryMb)],
+    ]),
+    ['1 replica / ceiling', ratios.throughputToCeiling?.toFixed(2) ?? 'n/a'],
+    ['1 replica / floor', `${ratios.throughputToFloor?.toFixed(1) ?? 'n/a'}x`],
+    ...Object.values(latency).map((l): [string, string] => [
+      `latency at ${l.targetPerSecond}/s for ${latencySeconds} s, p50/p95/p99`,
+      `${l.p50.toFixed(0)} / ${l.p95.toFixed(0)} / ${l.p99.toFixed(0)} ms (achieved ${Math.round(l.achievedPerSecond)}/s)`,
+    ]),
+    ...(long === undefined
+      ? []
+      : ([
+          [`consumer, 1 replica, ${long.events} events`, `${Math.round(long.eventsPerSecond)} events/s (${long.seconds.toFixed(1)} s; produced in ${long.produceSeconds.toFixed(1)} s), peak RSS ${long.peakRssMb.map(mb).join('/')} MB`],
+          [`  per ${long.stepEvents} events, events/s`, long.stepEventsPerSecond.map((r) => Math.round(r)).join(' ')],
+          [`  ${long.events} / ${events} events throughput`, ratios.longToShort?.toFixed(2) ?? 'n/a'],
+        ] as [string, string][])),
+    ...Object.entries(readQueryMs).flatMap(([rows, timings]) =>
+      Object.entries(timings).map(([name, t]): [string, string] => [`${name} on the ${rows}-event table, p50/p95`, `${t.p50Ms.toFixed(1)} / ${t.p95Ms.toFixed(1)} ms (${t.samples} calls)`]),
+    ),
+  ];
+  const width = Math.max(...rowsOut.map(([name]) => name.length));
+  process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\nfigures as JSON: ${output}\n`);
 }
 
 try {
@@ -94,122 +244,97 @@ try {
   }
 
   const strategies: Record<string, number> = {};
+  const writeCost: Record<string, WriteCost> = {};
   for (const [name, write] of [
-    ['copy', (db: Awaited<ReturnType<typeof createTestDatabase>>) => copyRows(db.url, rows, perTransaction)],
-    ['copyBinary', (db: Awaited<ReturnType<typeof createTestDatabase>>) => copyBinaryRows(db.url, rows, perTransaction)],
-    ['unnest', (db: Awaited<ReturnType<typeof createTestDatabase>>) => unnestRows(db.db, rows, perTransaction)],
-    ['values', (db: Awaited<ReturnType<typeof createTestDatabase>>) => multiRowValues(db.db, rows, perTransaction)],
-    ['rowByRow', (db: Awaited<ReturnType<typeof createTestDatabase>>) => rowByRow(db.url, rows.slice(0, floorRows))],
+    ['copy', (db: TestDatabase) => copyRows(db.url, rows, perTransaction)],
+    ['copyBinary', (db: TestDatabase) => copyBinaryRows(db.url, rows, perTransaction)],
+    ['copyBinaryWithoutCoordinatesIndex', (db: TestDatabase) => copyBinaryWithoutCoordinatesIndex(db.url, rows, perTransaction)],
+    ['consumerWritePath', (db: TestDatabase) => consumerWritePath(db.url, rows, perTransaction)],
+    ['unnest', (db: TestDatabase) => unnestRows(db.db, rows, perTransaction)],
+    ['values', (db: TestDatabase) => multiRowValues(db.db, rows, perTransaction)],
+    ['rowByRow', (db: TestDatabase) => rowByRow(db.url, rows.slice(0, floorRows))],
   ] as const) {
     const database = await createTestDatabase({ server: services.databaseUrl });
-    const seconds = await timed(() => write(database));
-    const written = await database.rowCount();
+    const { rows: written, seconds, ...cost } = await measureWriteCost(database.db, statementStats, () => write(database), () => database.rowCount());
     strategies[name] = written / seconds;
-    log(`${name}: ${written} rows in ${seconds.toFixed(1)} s`);
+    writeCost[name] = cost;
+    log(`${name}: ${written} rows in ${seconds.toFixed(1)} s, ${cost.walBytesPerRow.toFixed(0)} WAL bytes/row`);
     await database.drop();
   }
 
   const topic = `bench-${randomUUID()}`;
   await createTopics(topic, partitions);
-  let valid = 0;
-  let batch: Message[] = [];
-  const produceSeconds = await timed(async () => {
-    for (const message of benchEvents(events)) {
-      if (message.valid) valid += 1;
-      batch.push({ key: message.key, value: message.value });
-      if (batch.length === 2_000) {
-        await producer.send({ topic, messages: batch });
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await producer.send({ topic, messages: batch });
-  });
-  log(`produced ${events} events (${valid} valid) into ${partitions} partitions in ${produceSeconds.toFixed(1)} s`);
+  const { valid } = await produceEvents(topic, events);
 
-  const throughput: Record<string, { eventsPerSecond: number; seconds: number; rows: number; peakRssMb: number[] }> = {};
+  const throughput: Record<string, ConsumerRun> = {};
+  const readQueryMs: Record<string, Record<string, QueryTiming>> = {};
   for (const replicas of replicaCounts) {
-    const database = await createTestDatabase({ server: services.databaseUrl });
-    const groupId = `bench-${replicas}-${randomUUID()}`;
-    let consumers: ConsumerReplicas | undefined;
-    const seconds = await timed(async () => {
-      consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
-      await waitForCommitted(admin, groupId, topic, events, 1_800_000);
+    throughput[String(replicas)] = await drain(topic, events, valid, replicas, async (database) => {
+      if (replicas === 1 && readSamples > 0) readQueryMs[String(events)] = await readQueries(database);
     });
-    const peakRss = consumers?.peakRssBytes() ?? [];
-    await consumers?.stop();
-    const stored = await database.rowCount();
-    if (stored !== valid) throw new Error(`${replicas} replica(s) stored ${stored} rows for ${valid} valid events`);
-    throughput[String(replicas)] = { eventsPerSecond: events / seconds, seconds, rows: stored, peakRssMb: peakRss.map((b) => b / 1_048_576) };
-    log(`${replicas} replica(s): ${events} events in ${seconds.toFixed(1)} s, ${stored} rows`);
-    await database.drop();
   }
 
-  const latencyDatabase = await createTestDatabase({ server: services.databaseUrl });
-  const latencyTopic = `bench-latency-${randomUUID()}`;
-  await createTopics(latencyTopic, partitions);
-  const latencyGroup = `bench-latency-${randomUUID()}`;
-  const latencyConsumer = await ConsumerReplicas.start(1, consumerEnv(latencyTopic, latencyGroup, latencyDatabase.url));
-  await producer.send({ topic: latencyTopic, messages: [{ value: 'warm-up' }] });
-  await waitForCommitted(admin, latencyGroup, latencyTopic, 1, 60_000);
-  const tickMs = 10;
-  const perTick = Math.max(1, Math.round((latencyRate * tickMs) / 1000));
-  const ticks = Math.round((latencySeconds * 1000) / tickMs);
-  const latencyStream = benchEvents(ticks * perTick, 7);
-  const sends: Promise<unknown>[] = [];
-  const startedAt = Date.now();
-  let produced = 0;
-  for (let tick = 0; tick < ticks; tick += 1) {
-    const due = startedAt + tick * tickMs;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-    const messages: Message[] = [];
-    for (let i = 0; i < perTick; i += 1) {
-      const next = latencyStream.next();
-      if (next.done === true || !next.value.valid) continue;
-      const event = JSON.parse(String(next.value.value)) as { payload: Record<string, unknown> };
-      event.payload.producedAt = Date.now();
-      messages.push({ key: next.value.key, value: JSON.stringify(event) });
+  const latency: Record<string, LatencyFigures> = {};
+  for (const rate of latencyRates) {
+    const database = await createTestDatabase({ server: services.databaseUrl });
+    try {
+      latency[String(rate)] = await measureLatency(
+        { admin, producer, database, createTopics: (name) => createTopics(name, partitions), consumerEnv: (name, groupId) => consumerEnv(name, groupId, database.url) },
+        rate,
+        latencySeconds,
+      );
+    } finally {
+      await database.drop();
     }
-    produced += messages.length;
-    sends.push(producer.send({ topic: latencyTopic, messages }));
+    log(`latency at ${rate}/s: achieved ${latency[String(rate)]?.achievedPerSecond.toFixed(0)}/s`);
   }
-  await Promise.all(sends);
-  await waitForCommitted(admin, latencyGroup, latencyTopic, produced + 1, 300_000);
-  await latencyConsumer.stop();
-  const { rows: latencies } = await sql<{ ms: number }>`
-    SELECT (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 - (event_data->'payload'->>'producedAt')::float8)::float8 AS ms
-    FROM todo_event_logs`.execute(latencyDatabase.db);
-  await latencyDatabase.drop();
-  const latencyMs = latencies.map((r) => r.ms);
+
+  // The long run: does 1 replica keep its pace as the table and its indexes grow? Timed per tenth.
+  let long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
+  if (longEvents > 0) {
+    const longTopic = `bench-long-${randomUUID()}`;
+    await createTopics(longTopic, partitions);
+    const { valid: longValid, seconds: produceSeconds } = await produceEvents(longTopic, longEvents);
+    const stepEvents = Math.ceil(longEvents / 10);
+    const stepDone: number[] = [];
+    const run = await drain(longTopic, longEvents, longValid, 1, async (database) => {
+      if (readSamples > 0) readQueryMs[String(longEvents)] = await readQueries(database);
+    }, (committed, seconds) => {
+      while (stepDone.length < 10 && committed >= Math.min(longEvents, (stepDone.length + 1) * stepEvents)) {
+        stepDone.push(seconds);
+        log(`long run: ${Math.min(longEvents, stepDone.length * stepEvents)} events committed after ${seconds.toFixed(1)} s`);
+      }
+    });
+    // Tenths that completed within the same poll share that poll's interval.
+    const stepEventsPerSecond = stepDone.map((seconds) => {
+      const first = stepDone.indexOf(seconds);
+      const merged = stepDone.lastIndexOf(seconds) - first + 1;
+      const events = Math.min(longEvents, (first + merged) * stepEvents) - first * stepEvents;
+      return events / (seconds - (stepDone[first - 1] ?? 0));
+    });
+    long = { ...run, events: longEvents, produceSeconds, stepEvents, stepEventsPerSecond };
+  }
 
   const single = throughput['1'];
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRate, latencySeconds, imageNodeOptions, consumerOverrides },
+    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageNodeOptions, consumerOverrides },
     writeRowsPerSecond: strategies,
+    writeCost,
     throughput,
     ratios: single
-      ? { throughputToCeiling: single.eventsPerSecond / (strategies.copy ?? Number.NaN), throughputToFloor: single.eventsPerSecond / (strategies.rowByRow ?? Number.NaN) }
+      ? {
+          throughputToCeiling: single.eventsPerSecond / (strategies.copy ?? Number.NaN),
+          throughputToFloor: single.eventsPerSecond / (strategies.rowByRow ?? Number.NaN),
+          longToShort: long === undefined ? undefined : long.eventsPerSecond / single.eventsPerSecond,
+        }
       : {},
-    latencyMs: { p50: percentile(latencyMs, 0.5), p95: percentile(latencyMs, 0.95), p99: percentile(latencyMs, 0.99), samples: latencyMs.length },
+    latency,
+    long,
+    readQueryMs,
   };
   writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
-
-  const rowsOut: [string, string][] = [
-    ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
-    ['binary COPY (copyEventLogs), 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
-    ['unnest arrays (the consumer\'s writer)', `${Math.round(strategies.unnest ?? 0)} rows/s`],
-    ['multi-row VALUES (Kysely .values)', `${Math.round(strategies.values ?? 0)} rows/s`],
-    ['floor: one INSERT per event (Go design)', `${Math.round(strategies.rowByRow ?? 0)} rows/s`],
-    ...Object.entries(throughput).map(([replicas, t]): [string, string] => [
-      `consumer, ${replicas} replica(s), ${events} events`,
-      `${Math.round(t.eventsPerSecond)} events/s (${t.seconds.toFixed(1)} s), peak RSS ${t.peakRssMb.map((m) => m.toFixed(0)).join('/')} MB`,
-    ]),
-    ['1 replica / ceiling', results.ratios.throughputToCeiling?.toFixed(2) ?? 'n/a'],
-    ['1 replica / floor', `${results.ratios.throughputToFloor?.toFixed(1) ?? 'n/a'}x`],
-    [`latency at ${latencyRate}/s for ${latencySeconds} s, p50/p95/p99`, `${results.latencyMs.p50.toFixed(0)} / ${results.latencyMs.p95.toFixed(0)} / ${results.latencyMs.p99.toFixed(0)} ms`],
-  ];
-  const width = Math.max(...rowsOut.map(([name]) => name.length));
-  process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\nfigures as JSON: ${output}\n`);
+  printTable(results);
 } finally {
   await Promise.all([admin.disconnect(), producer.disconnect()]);
   await services.stop();

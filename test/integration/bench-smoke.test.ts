@@ -9,18 +9,33 @@ import { benchEvents } from '../bench/bench-events.js';
 
 const bench = fileURLToPath(new URL('../bench/run-bench.js', import.meta.url));
 const events = 20_000;
+const longEvents = 30_000;
 
-interface BenchResults {
-  throughput: Record<string, { rows: number; eventsPerSecond: number }>;
-  writeRowsPerSecond: Record<string, number>;
-  latencyMs: { samples: number };
+interface ConsumerRun {
+  rows: number;
+  eventsPerSecond: number;
+  peakMemoryMb: ({ rss: number; heapUsed: number; external: number } | null)[];
 }
 
-it('the benchmark runs end to end at small scale and every replica count stores exactly the valid events', async () => {
+interface BenchResults {
+  throughput: Record<string, ConsumerRun>;
+  writeRowsPerSecond: Record<string, number>;
+  writeCost: Record<string, { walBytesPerRow: number; executionMsPerRow: number | null }>;
+  latency: Record<string, { samples: number; achievedPerSecond: number }>;
+  long: ConsumerRun & { stepEventsPerSecond: number[] };
+  readQueryMs: Record<string, Record<string, { samples: number; p95Ms: number }>>;
+}
+
+const validOf = (count: number, seed?: number): number => [...benchEvents(count, seed)].filter((e) => e.valid).length;
+
+it('the benchmark runs every phase end to end at small scale and every consumer run stores exactly the valid events', async () => {
   const output = path.join(mkdtempSync(path.join(tmpdir(), 'todo-history-bench-')), 'results.json');
   const child = spawn(
     process.execPath,
-    [bench, '--events', String(events), '--strategy-rows', '5000', '--floor-rows', '500', '--latency-rate', '500', '--latency-seconds', '3', '--replicas', '1,3', '--output', output],
+    [
+      bench, '--events', String(events), '--strategy-rows', '5000', '--floor-rows', '500', '--latency-rates', '500,1000', '--latency-seconds', '3',
+      '--replicas', '1,3', '--long-events', String(longEvents), '--read-samples', '3', '--output', output,
+    ],
     { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
@@ -29,11 +44,26 @@ it('the benchmark runs end to end at small scale and every replica count stores 
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 0, log.slice(-3_000));
 
-  const valid = [...benchEvents(events)].filter((e) => e.valid).length;
   const results = JSON.parse(readFileSync(output, 'utf8')) as BenchResults;
   assert.deepEqual(Object.keys(results.throughput), ['1', '3']);
-  for (const run of Object.values(results.throughput)) assert.equal(run.rows, valid);
-  assert.deepEqual(Object.keys(results.writeRowsPerSecond).sort(), ['copy', 'copyBinary', 'rowByRow', 'unnest', 'values']);
-  assert.equal(results.latencyMs.samples, [...benchEvents(1_500, 7)].filter((e) => e.valid).length);
+  for (const run of Object.values(results.throughput)) assert.equal(run.rows, validOf(events));
+  assert.equal(results.long.rows, validOf(longEvents));
+  assert.equal(results.long.stepEventsPerSecond.length, 10);
+  assert.deepEqual(Object.keys(results.writeRowsPerSecond).sort(), ['consumerWritePath', 'copy', 'copyBinary', 'copyBinaryWithoutCoordinatesIndex', 'rowByRow', 'unnest', 'values']);
+  for (const cost of Object.values(results.writeCost)) {
+    assert.ok(cost.walBytesPerRow > 100, `WAL per row ${cost.walBytesPerRow}`);
+    assert.ok(cost.executionMsPerRow !== null && cost.executionMsPerRow > 0, `execution per row ${cost.executionMsPerRow}`);
+  }
+  assert.deepEqual(Object.keys(results.latency), ['500', '1000']);
+  assert.equal(results.latency['500']?.samples, validOf(1_500, 7));
+  assert.equal(results.latency['1000']?.samples, validOf(3_000, 7));
+  const memory = results.throughput['1']?.peakMemoryMb[0];
+  assert.ok(memory && memory.heapUsed > 0 && memory.rss >= memory.heapUsed, JSON.stringify(memory));
+  assert.deepEqual(Object.keys(results.readQueryMs), [String(events), String(longEvents)]);
+  for (const timings of Object.values(results.readQueryMs)) {
+    assert.deepEqual(Object.keys(timings), ['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary']);
+    for (const timing of Object.values(timings)) assert.equal(timing.samples, 3);
+  }
   assert.match(log, /1 replica \/ ceiling/);
+  assert.match(log, /getGroupsSummary on the 30000-event table, p50\/p95/);
 });

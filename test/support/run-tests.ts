@@ -15,8 +15,8 @@ const requested = process.argv.slice(2);
 // Globs, which the test runner expands itself: since Node 21, --test no longer searches a directory it is given.
 const targets = requested.length > 0 ? requested : ['unit', 'integration', 'faults'].map((folder) => `${distTest}${folder}/*.test.js`);
 
-// Commit timestamps let the benchmark's smoke test measure produce-to-row latency.
-const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on' } }, tls: true });
+// Commit timestamps let the benchmark's smoke test measure produce-to-row latency, pg_stat_statements its writers' execution time.
+const services = await startLocalServices({ postgres: { settings: { track_commit_timestamp: 'on', shared_preload_libraries: 'pg_stat_statements' } }, tls: true });
 let exitCode = 1;
 try {
   exitCode = await new Promise<number>((resolve) => {
