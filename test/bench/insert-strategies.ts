@@ -31,15 +31,19 @@ function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> 
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
 
-/** PostgreSQL's own ceiling: COPY in text format, one transaction per chunk. */
-export async function copyRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+/** Runs `write` on one client for each chunk of `perTransaction` rows, each chunk its own transaction. */
+async function eachChunkInTransaction(
+  url: string,
+  rows: readonly TodoEventLogRow[],
+  perTransaction: number,
+  write: (client: pg.Client, chunk: readonly TodoEventLogRow[]) => Promise<unknown>,
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     for (const chunk of chunks(rows, perTransaction)) {
       await client.query('BEGIN');
-      const text = chunk.map((row) => `${values(row).map(copyField).join('\t')}\n`).join('');
-      await pipeline(Readable.from([text]), client.query(copyFrom(`COPY todo_event_logs (${columns.join(', ')}) FROM STDIN`)));
+      await write(client, chunk);
       await client.query('COMMIT');
     }
   } finally {
@@ -47,19 +51,17 @@ export async function copyRows(url: string, rows: readonly TodoEventLogRow[], pe
   }
 }
 
+/** PostgreSQL's own ceiling: COPY in text format, one transaction per chunk. */
+export function copyRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  return eachChunkInTransaction(url, rows, perTransaction, (client, chunk) => {
+    const text = chunk.map((row) => `${values(row).map(copyField).join('\t')}\n`).join('');
+    return pipeline(Readable.from([text]), client.query(copyFrom(`COPY todo_event_logs (${columns.join(', ')}) FROM STDIN`)));
+  });
+}
+
 /** The binary COPY module the consumer's write path uses: one COPY per chunk, one transaction per chunk. */
-export async function copyBinaryRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const chunk of chunks(rows, perTransaction)) {
-      await client.query('BEGIN');
-      await copyEventLogs(client, chunk);
-      await client.query('COMMIT');
-    }
-  } finally {
-    await client.end();
-  }
+export function copyBinaryRows(url: string, rows: readonly TodoEventLogRow[], perTransaction: number): Promise<void> {
+  return eachChunkInTransaction(url, rows, perTransaction, (client, chunk) => copyEventLogs(client, chunk));
 }
 
 /** Binary COPY into the table without the unique index on the Kafka coordinates: what keeping it costs. */
