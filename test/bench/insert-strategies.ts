@@ -100,7 +100,8 @@ export async function consumerWritePath(url: string, rows: readonly TodoEventLog
       }
     }
   } finally {
-    await db.destroy();
+    // Not db.destroy(): Kysely ends a pool only once it has run a query of its own on it.
+    await pool.end();
   }
 }
 
