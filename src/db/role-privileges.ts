@@ -18,19 +18,24 @@ interface PrivilegeRow {
   use_sequence: boolean | null;
   read_migrations: boolean | null;
   read_levels: boolean | null;
+  read_group_summary: boolean | null;
+  read_task_summary: boolean | null;
 }
 
 /**
  * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
- * sequence's `nextval` needs USAGE) and reads the migration tables for its schema check; `read` only selects
- * rows. A table that does not exist is not judged here: the schema check says what to migrate.
+ * sequence's `nextval` needs USAGE) and reads the migration tables for its schema check; `read` selects rows
+ * and the two per-day summaries. The triggers that keep the summaries are SECURITY DEFINER, so writing rows
+ * needs nothing on them. A table that does not exist is not judged here: the schema check says what to migrate.
  */
 export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<{ role: string; missing: MissingPrivilege[] }> {
   const { rows } = await sql<PrivilegeRow>`
     WITH tables AS (
       SELECT to_regclass('todo_event_logs') AS events,
              to_regclass('kysely_migration') AS migrations,
-             to_regclass('todo_history_migration_level') AS levels
+             to_regclass('todo_history_migration_level') AS levels,
+             to_regclass('todo_group_activity_daily') AS group_summary,
+             to_regclass('todo_task_activity_daily') AS task_summary
     ), sequences AS (
       SELECT tables.*, CASE WHEN events IS NULL THEN NULL ELSE pg_get_serial_sequence('todo_event_logs', 'id') END AS seq
       FROM tables
@@ -41,7 +46,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
            CASE WHEN events IS NULL THEN NULL ELSE has_table_privilege(events, 'SELECT') END AS select_rows,
            CASE WHEN seq IS NULL THEN NULL ELSE has_sequence_privilege(seq, 'USAGE') END AS use_sequence,
            CASE WHEN migrations IS NULL THEN NULL ELSE has_table_privilege(migrations, 'SELECT') END AS read_migrations,
-           CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels
+           CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels,
+           CASE WHEN group_summary IS NULL THEN NULL ELSE has_table_privilege(group_summary, 'SELECT') END AS read_group_summary,
+           CASE WHEN task_summary IS NULL THEN NULL ELSE has_table_privilege(task_summary, 'SELECT') END AS read_task_summary
     FROM sequences`.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the privilege query returned no row');
@@ -56,6 +63,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
     if (row.id_sequence !== null) need(row.use_sequence, 'USAGE', `sequence ${row.id_sequence}`, `SEQUENCE ${row.id_sequence}`);
     need(row.read_migrations, 'SELECT', 'table kysely_migration', 'kysely_migration');
     need(row.read_levels, 'SELECT', 'table todo_history_migration_level', 'todo_history_migration_level');
+  } else {
+    need(row.read_group_summary, 'SELECT', 'table todo_group_activity_daily', 'todo_group_activity_daily');
+    need(row.read_task_summary, 'SELECT', 'table todo_task_activity_daily', 'todo_task_activity_daily');
   }
   return { role: row.role, missing };
 }

@@ -24,7 +24,7 @@ function readmeGrants(consumer: string, reader: string): string[] {
     `GRANT INSERT, SELECT ON todo_event_logs TO ${consumer}`,
     `GRANT USAGE ON SEQUENCE todo_event_logs_id_seq TO ${consumer}`,
     `GRANT SELECT ON kysely_migration, todo_history_migration_level TO ${consumer}`,
-    `GRANT SELECT ON todo_event_logs TO ${reader}`,
+    `GRANT SELECT ON todo_event_logs, todo_group_activity_daily, todo_task_activity_daily TO ${reader}`,
   ];
 }
 
