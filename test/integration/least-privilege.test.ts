@@ -141,15 +141,21 @@ describe('least privilege: migrations as the owner, the consumer and `logs` with
     );
   });
 
-  it('refuses to consume as the read-only role, and `logs` as a role without SELECT', async () => {
+  it('refuses to consume as the read-only role, and `logs` as a role without SELECT on the table or a summary', async () => {
     const consume = await consumeUntilExit(reader);
     assert.equal(consume.code, 1, consume.output);
     assert.match(fatalLines(consume.output)[0] ?? '', new RegExp(`database role \\\\"${reader.name}\\\\" lacks INSERT on table todo_event_logs, USAGE on sequence`));
 
-    await asOwner([`REVOKE SELECT ON todo_event_logs FROM ${reader.name}`]);
+    await asOwner([`REVOKE SELECT ON todo_event_logs, todo_task_activity_daily FROM ${reader.name}`]);
     const logs = await runCli(['logs', 'groups'], { DATABASE_URL: reader.url, KAFKA_BROKERS: brokers().join(',') });
     assert.equal(logs.code, 1, logs.output);
-    assert.match(logs.output, new RegExp(`lacks SELECT on table todo_event_logs; as the schema's owner run: GRANT SELECT ON todo_event_logs TO ${reader.name};`));
+    assert.match(
+      logs.output,
+      new RegExp(
+        `lacks SELECT on table todo_event_logs, SELECT on table todo_task_activity_daily; as the schema's owner run: ` +
+          `GRANT SELECT ON todo_event_logs TO ${reader.name}; GRANT SELECT ON todo_task_activity_daily TO ${reader.name};`,
+      ),
+    );
     assert.ok(!logs.output.includes(reader.password));
   });
 });
