@@ -4,21 +4,23 @@ import { sql, type Kysely } from 'kysely';
 export const compatibilityLevel = 1;
 
 /**
- * Per-day summaries the two summary queries read instead of scanning every row of a group:
- * `todo_group_activity_daily` (group id and name) and `todo_task_activity_daily` (group id, task id and
- * name), each with the bucket's event count and latest timestamp. Buckets are whole UTC days.
+ * Per-day summaries the summary queries read instead of scanning every row: `todo_group_activity_daily`
+ * (group id and name) and, on a hypertable only, `todo_task_activity_daily` (group id, task id and name),
+ * each with the bucket's event count and latest timestamp. Buckets are whole UTC days.
  *
- * On a hypertable they are TimescaleDB continuous aggregates with real-time aggregation and a refresh
+ * On a hypertable both are TimescaleDB continuous aggregates with real-time aggregation and a refresh
  * policy; created WITH NO DATA because a migration runs in a transaction, so until the policy's first run
- * the real-time part computes them from the rows. Elsewhere they are tables maintained by statement-level
- * triggers in the inserting transaction (COPY, INSERT … ON CONFLICT: only inserted rows count, older
- * builds, manual inserts); a DELETE or UPDATE recomputes the group-days it touched, a TRUNCATE empties them.
+ * the real-time part computes them from the rows. Elsewhere only the group summary exists, a table
+ * maintained by statement-level triggers in the inserting transaction (COPY, INSERT … ON CONFLICT: only
+ * inserted rows count, older builds, manual inserts); a DELETE or UPDATE recomputes the group-days it
+ * touched, a TRUNCATE empties it. A task summary kept the same way would cost the writer about one upsert
+ * per row (README, "Summaries"), and the task query reads one group's rows through `idx_group_id` anyway.
  * The functions are SECURITY DEFINER, owned by the migrating role, so a role that may insert rows needs no
- * grant on the summaries. The existing rows are backfilled while the trigger's lock holds writers off.
+ * grant on the summary. The existing rows are backfilled while the trigger's lock holds writers off.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (await isHypertable(db)) await createContinuousAggregates(db);
-  else await createTriggerMaintainedTables(db);
+  else await createTriggerMaintainedTable(db);
 }
 
 /** The decision the hypertable migration took, read back from TimescaleDB's catalog. */
@@ -62,9 +64,9 @@ async function createContinuousAggregates(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-async function createTriggerMaintainedTables(db: Kysely<unknown>): Promise<void> {
-  // NULL names are a key of their own and PostgreSQL 14 has no NULLS NOT DISTINCT: the unique indexes
-  // key on the name's text and on whether it is NULL.
+async function createTriggerMaintainedTable(db: Kysely<unknown>): Promise<void> {
+  // NULL names are a key of their own and PostgreSQL 14 has no NULLS NOT DISTINCT: the unique index
+  // keys on the name's text and on whether it is NULL.
   await sql`
     CREATE TABLE todo_group_activity_daily (
       day TIMESTAMPTZ NOT NULL,
@@ -76,18 +78,6 @@ async function createTriggerMaintainedTables(db: Kysely<unknown>): Promise<void>
   await sql`
     CREATE UNIQUE INDEX todo_group_activity_daily_key
       ON todo_group_activity_daily (group_id, (coalesce(group_name, '')), (group_name IS NULL), day)`.execute(db);
-  await sql`
-    CREATE TABLE todo_task_activity_daily (
-      day TIMESTAMPTZ NOT NULL,
-      group_id VARCHAR(100) NOT NULL,
-      task_id VARCHAR(100) NOT NULL,
-      task_name VARCHAR(255),
-      log_count BIGINT NOT NULL,
-      last_activity TIMESTAMPTZ NOT NULL
-    )`.execute(db);
-  await sql`
-    CREATE UNIQUE INDEX todo_task_activity_daily_key
-      ON todo_task_activity_daily (group_id, task_id, (coalesce(task_name, '')), (task_name IS NULL), day)`.execute(db);
 
   // Upserts run in key order, so two transactions that touch the same groups lock their summary rows in
   // the same order and cannot deadlock each other through one statement each.
@@ -104,42 +94,25 @@ async function createTriggerMaintainedTables(db: Kysely<unknown>): Promise<void>
       ON CONFLICT (group_id, (coalesce(group_name, '')), (group_name IS NULL), day) DO UPDATE
         SET log_count = s.log_count + excluded.log_count,
             last_activity = greatest(s.last_activity, excluded.last_activity);
-      INSERT INTO todo_task_activity_daily AS s (day, group_id, task_id, task_name, log_count, last_activity)
-      SELECT date_bin(INTERVAL '1 day', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
-             group_id, task_id, task_name, count(*), max(timestamp)
-      FROM inserted_rows WHERE group_id IS NOT NULL AND task_id IS NOT NULL
-      GROUP BY group_id, task_id, task_name, day
-      ORDER BY group_id, task_id, task_name, day
-      ON CONFLICT (group_id, task_id, (coalesce(task_name, '')), (task_name IS NULL), day) DO UPDATE
-        SET log_count = s.log_count + excluded.log_count,
-            last_activity = greatest(s.last_activity, excluded.last_activity);
       RETURN NULL;
     END
     $$`.execute(db);
 
   // A removed row may have held a bucket's latest timestamp, which no arithmetic can undo: the group-days
-  // it touched are counted again from the rows. The exclusive locks make concurrent writers wait for this
+  // it touched are counted again from the rows. The exclusive lock makes concurrent writers wait for this
   // transaction, so none of their increments lands on a bucket being recounted.
   await sql`
     CREATE FUNCTION todo_history_recount_days(affected_groups VARCHAR[], affected_days TIMESTAMPTZ[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER AS $$
     BEGIN
-      LOCK TABLE todo_group_activity_daily, todo_task_activity_daily IN EXCLUSIVE MODE;
+      LOCK TABLE todo_group_activity_daily IN EXCLUSIVE MODE;
       DELETE FROM todo_group_activity_daily s USING unnest(affected_groups, affected_days) AS r(group_id, day)
-      WHERE s.group_id = r.group_id AND s.day = r.day;
-      DELETE FROM todo_task_activity_daily s USING unnest(affected_groups, affected_days) AS r(group_id, day)
       WHERE s.group_id = r.group_id AND s.day = r.day;
       INSERT INTO todo_group_activity_daily (day, group_id, group_name, log_count, last_activity)
       SELECT r.day, e.group_id, e.group_name, count(*), max(e.timestamp)
       FROM unnest(affected_groups, affected_days) AS r(group_id, day)
       JOIN todo_event_logs e ON e.group_id = r.group_id AND e.timestamp >= r.day AND e.timestamp < r.day + INTERVAL '1 day'
       GROUP BY r.day, e.group_id, e.group_name;
-      INSERT INTO todo_task_activity_daily (day, group_id, task_id, task_name, log_count, last_activity)
-      SELECT r.day, e.group_id, e.task_id, e.task_name, count(*), max(e.timestamp)
-      FROM unnest(affected_groups, affected_days) AS r(group_id, day)
-      JOIN todo_event_logs e ON e.group_id = r.group_id AND e.timestamp >= r.day AND e.timestamp < r.day + INTERVAL '1 day'
-      WHERE e.task_id IS NOT NULL
-      GROUP BY r.day, e.group_id, e.task_id, e.task_name;
     END
     $$`.execute(db);
   await sql`
@@ -178,9 +151,8 @@ async function createTriggerMaintainedTables(db: Kysely<unknown>): Promise<void>
     CREATE FUNCTION todo_history_empty_summaries() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER AS $$
     BEGIN
-      LOCK TABLE todo_group_activity_daily, todo_task_activity_daily IN EXCLUSIVE MODE;
+      LOCK TABLE todo_group_activity_daily IN EXCLUSIVE MODE;
       DELETE FROM todo_group_activity_daily;
-      DELETE FROM todo_task_activity_daily;
       RETURN NULL;
     END
     $$`.execute(db);
@@ -221,12 +193,6 @@ async function createTriggerMaintainedTables(db: Kysely<unknown>): Promise<void>
            group_id, group_name, count(*), max(timestamp)
     FROM todo_event_logs WHERE group_id IS NOT NULL
     GROUP BY group_id, group_name, day`.execute(db);
-  await sql`
-    INSERT INTO todo_task_activity_daily (day, group_id, task_id, task_name, log_count, last_activity)
-    SELECT date_bin(INTERVAL '1 day', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
-           group_id, task_id, task_name, count(*), max(timestamp)
-    FROM todo_event_logs WHERE group_id IS NOT NULL AND task_id IS NOT NULL
-    GROUP BY group_id, task_id, task_name, day`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -247,5 +213,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION IF EXISTS todo_history_empty_summaries()`.execute(db);
   await sql`DROP FUNCTION IF EXISTS todo_history_recount_days(varchar[], timestamptz[])`.execute(db);
   await sql`DROP TABLE IF EXISTS todo_group_activity_daily`.execute(db);
-  await sql`DROP TABLE IF EXISTS todo_task_activity_daily`.execute(db);
 }
