@@ -36,7 +36,7 @@ export interface TodoGroupActivityDailyTable {
   last_activity: Date;
 }
 
-/** `todo_task_activity_daily`: the same per UTC day, group id, task id and name. */
+/** `todo_task_activity_daily`: the same per UTC day, group id, task id and name; a continuous aggregate, on TimescaleDB only. */
 export interface TodoTaskActivityDailyTable {
   day: Date;
   group_id: string;

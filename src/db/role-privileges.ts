@@ -25,8 +25,8 @@ interface PrivilegeRow {
 /**
  * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
  * sequence's `nextval` needs USAGE) and reads the migration tables for its schema check; `read` selects rows
- * and the two per-day summaries. The triggers that keep the summaries are SECURITY DEFINER, so writing rows
- * needs nothing on them. A table that does not exist is not judged here: the schema check says what to migrate.
+ * and each per-day summary that exists (the task summary only on TimescaleDB). The triggers that keep the
+ * group summary on plain PostgreSQL are SECURITY DEFINER, so writing rows needs nothing on it. A table that does not exist is not judged here: the schema check says what to migrate.
  */
 export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<{ role: string; missing: MissingPrivilege[] }> {
   const { rows } = await sql<PrivilegeRow>`
