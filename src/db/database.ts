@@ -35,8 +35,33 @@ export interface TodoEventLogOffsetsTable {
   updated_at: Generated<Date>;
 }
 
+/**
+ * `todo_group_activity_daily`: per UTC day, group id and name, the events and the latest timestamp.
+ * A table kept by triggers on plain PostgreSQL, a continuous aggregate on TimescaleDB (README, "Summaries").
+ */
+export interface TodoGroupActivityDailyTable {
+  day: Date;
+  group_id: string;
+  group_name: string | null;
+  /** bigint: pg returns it as a string. */
+  log_count: string;
+  last_activity: Date;
+}
+
+/** `todo_task_activity_daily`: the same per UTC day, group id, task id and name; a continuous aggregate, on TimescaleDB only. */
+export interface TodoTaskActivityDailyTable {
+  day: Date;
+  group_id: string;
+  task_id: string;
+  task_name: string | null;
+  log_count: string;
+  last_activity: Date;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   todo_event_logs: TodoEventLogsTable;
   todo_event_log_offsets: TodoEventLogOffsetsTable;
+  todo_group_activity_daily: TodoGroupActivityDailyTable;
+  todo_task_activity_daily: TodoTaskActivityDailyTable;
 }

@@ -21,12 +21,17 @@ interface PrivilegeRow {
   select_offsets: boolean | null;
   insert_offsets: boolean | null;
   update_offsets: boolean | null;
+  read_group_summary: boolean | null;
+  read_task_summary: boolean | null;
 }
 
 /**
  * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
  * sequence's `nextval` needs USAGE), reads and advances the partitions' stored offsets, and reads the
- * migration tables for its schema check; `read` only selects rows. A table that does not exist is not judged here: the schema check says what to migrate.
+ * migration tables for its schema check; `read` selects rows and each per-day summary that exists (the
+ * task summary only on TimescaleDB). The triggers that keep the group summary on plain PostgreSQL are
+ * SECURITY DEFINER, so writing rows needs nothing on it. A table that does not exist is not judged here:
+ * the schema check says what to migrate.
  */
 export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): Promise<{ role: string; missing: MissingPrivilege[] }> {
   const { rows } = await sql<PrivilegeRow>`
@@ -34,7 +39,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
       SELECT to_regclass('todo_event_logs') AS events,
              to_regclass('kysely_migration') AS migrations,
              to_regclass('todo_history_migration_level') AS levels,
-             to_regclass('todo_event_log_offsets') AS offsets
+             to_regclass('todo_event_log_offsets') AS offsets,
+             to_regclass('todo_group_activity_daily') AS group_summary,
+             to_regclass('todo_task_activity_daily') AS task_summary
     ), sequences AS (
       SELECT tables.*, CASE WHEN events IS NULL THEN NULL ELSE pg_get_serial_sequence('todo_event_logs', 'id') END AS seq
       FROM tables
@@ -48,7 +55,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
            CASE WHEN levels IS NULL THEN NULL ELSE has_table_privilege(levels, 'SELECT') END AS read_levels,
            CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'SELECT') END AS select_offsets,
            CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'INSERT') END AS insert_offsets,
-           CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'UPDATE') END AS update_offsets
+           CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'UPDATE') END AS update_offsets,
+           CASE WHEN group_summary IS NULL THEN NULL ELSE has_table_privilege(group_summary, 'SELECT') END AS read_group_summary,
+           CASE WHEN task_summary IS NULL THEN NULL ELSE has_table_privilege(task_summary, 'SELECT') END AS read_task_summary
     FROM sequences`.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the privilege query returned no row');
@@ -66,6 +75,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
     need(row.update_offsets, 'UPDATE', 'table todo_event_log_offsets', 'todo_event_log_offsets');
     need(row.read_migrations, 'SELECT', 'table kysely_migration', 'kysely_migration');
     need(row.read_levels, 'SELECT', 'table todo_history_migration_level', 'todo_history_migration_level');
+  } else {
+    need(row.read_group_summary, 'SELECT', 'table todo_group_activity_daily', 'todo_group_activity_daily');
+    need(row.read_task_summary, 'SELECT', 'table todo_task_activity_daily', 'todo_task_activity_daily');
   }
   return { role: row.role, missing };
 }

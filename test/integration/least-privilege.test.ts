@@ -25,7 +25,7 @@ function readmeGrants(consumer: string, reader: string): string[] {
     `GRANT USAGE ON SEQUENCE todo_event_logs_id_seq TO ${consumer}`,
     `GRANT SELECT, INSERT, UPDATE ON todo_event_log_offsets TO ${consumer}`,
     `GRANT SELECT ON kysely_migration, todo_history_migration_level TO ${consumer}`,
-    `GRANT SELECT ON todo_event_logs TO ${reader}`,
+    `GRANT SELECT ON todo_event_logs, todo_group_activity_daily TO ${reader}`,
   ];
 }
 
@@ -145,15 +145,21 @@ describe('least privilege: migrations as the owner, the consumer and `logs` with
     );
   });
 
-  it('refuses to consume as the read-only role, and `logs` as a role without SELECT', async () => {
+  it('refuses to consume as the read-only role, and `logs` as a role without SELECT on the table or a summary', async () => {
     const consume = await consumeUntilExit(reader);
     assert.equal(consume.code, 1, consume.output);
     assert.match(fatalLines(consume.output)[0] ?? '', new RegExp(`database role \\\\"${reader.name}\\\\" lacks INSERT on table todo_event_logs, USAGE on sequence`));
 
-    await asOwner([`REVOKE SELECT ON todo_event_logs FROM ${reader.name}`]);
+    await asOwner([`REVOKE SELECT ON todo_event_logs, todo_group_activity_daily FROM ${reader.name}`]);
     const logs = await runCli(['logs', 'groups'], { DATABASE_URL: reader.url, KAFKA_BROKERS: brokers().join(',') });
     assert.equal(logs.code, 1, logs.output);
-    assert.match(logs.output, new RegExp(`lacks SELECT on table todo_event_logs; as the schema's owner run: GRANT SELECT ON todo_event_logs TO ${reader.name};`));
+    assert.match(
+      logs.output,
+      new RegExp(
+        `lacks SELECT on table todo_event_logs, SELECT on table todo_group_activity_daily; as the schema's owner run: ` +
+          `GRANT SELECT ON todo_event_logs TO ${reader.name}; GRANT SELECT ON todo_group_activity_daily TO ${reader.name};`,
+      ),
+    );
     assert.ok(!logs.output.includes(reader.password));
   });
 });

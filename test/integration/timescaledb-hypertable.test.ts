@@ -5,11 +5,13 @@ import pg from 'pg';
 import { encodeEventLogRows, eventLogCopyColumns } from '../../src/db/copy-binary-encoding.js';
 import type { Database } from '../../src/db/database.js';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
+import { getGroupsSummary, getGroupTasksSummary, type ReadOptions } from '../../src/db/read-queries.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { runCli } from '../../deploy/local/cli-process.js';
 import { startTimescaledbPglite, type TimescaledbPglite } from '../../deploy/local/services/timescaledb-pglite.js';
+import { scannedGroupsSummary, scannedGroupTasksSummary } from '../support/scanned-summaries.js';
 
-function row(offset: number, timestamp: string): TodoEventLogRow {
+function row(offset: number, timestamp: string, names: Partial<Pick<TodoEventLogRow, 'groupId' | 'groupName' | 'taskId' | 'taskName'>> = {}): TodoEventLogRow {
   return {
     timestamp,
     eventType: 'created',
@@ -19,6 +21,7 @@ function row(offset: number, timestamp: string): TodoEventLogRow {
     groupName: null,
     taskId: `t${offset}`,
     taskName: null,
+    ...names,
     changes: null,
     userName: null,
     workspace: null,
@@ -82,5 +85,70 @@ describe('on TimescaleDB (PGlite with the extension)', () => {
     const { rows } = await sql<{ chunks: number }>`
       SELECT count(*)::int AS chunks FROM timescaledb_information.chunks WHERE hypertable_name = 'todo_event_logs'`.execute(db);
     assert.equal(rows[0]?.chunks, 5);
+  });
+
+  const windows: ReadOptions[] = [
+    {}, { limit: 1 }, { since: new Date('2025-11-11T00:00:00Z') }, { until: new Date('2025-11-12T10:00:00Z') },
+    { since: new Date('2025-11-10T10:30:00Z'), until: new Date('2025-11-13T00:00:01Z') }, { since: new Date('2025-11-11T09:00:00Z'), until: new Date('2025-11-11T11:00:00Z') },
+  ];
+
+  async function assertSummariesMatchScan(): Promise<void> {
+    for (const options of windows) {
+      assert.deepEqual(await getGroupsSummary(db, options), await scannedGroupsSummary(db, options), JSON.stringify(options));
+      for (const groupId of ['g', 'h']) {
+        assert.deepEqual(await getGroupTasksSummary(db, groupId, options), await scannedGroupTasksSummary(db, groupId, options), `${groupId} ${JSON.stringify(options)}`);
+      }
+    }
+  }
+
+  it('serves the summaries from continuous aggregates with real-time aggregation and a refresh policy', async () => {
+    const { rows: views } = await sql<{ view: string; materializedOnly: boolean }>`
+      SELECT view_name AS view, materialized_only AS "materializedOnly" FROM timescaledb_information.continuous_aggregates ORDER BY view_name`.execute(db);
+    assert.deepEqual(views, [
+      { view: 'todo_group_activity_daily', materializedOnly: false },
+      { view: 'todo_task_activity_daily', materializedOnly: false },
+    ]);
+    const { rows: policies } = await sql<{ view: string; schedule: string; config: { start_offset: unknown; end_offset: string } }>`
+      SELECT hypertable_name AS view, schedule_interval::text AS schedule, config FROM timescaledb_information.jobs
+      WHERE proc_name = 'policy_refresh_continuous_aggregate' ORDER BY job_id`.execute(db);
+    assert.equal(policies.length, 2);
+    for (const policy of policies) {
+      assert.equal(policy.schedule, '00:05:00');
+      assert.equal(policy.config.start_offset, null);
+      assert.equal(policy.config.end_offset, '1 day');
+    }
+    const { rows: triggers } = await sql<{ count: number }>`
+      SELECT count(*)::int AS count FROM pg_trigger WHERE tgrelid = 'todo_event_logs'::regclass AND tgname LIKE 'todo_history_%'`.execute(db);
+    assert.deepEqual(triggers, [{ count: 0 }], 'no summary triggers on a hypertable');
+  });
+
+  it('answers the summary queries as the scan does before, across and after a refresh, counting rows newer than the refresh', async () => {
+    await writeEventLogs(db, [
+      row(10, '2025-11-10T11:00:00Z', { groupName: 'Alpha', taskId: 't0', taskName: 'Login' }),
+      row(11, '2025-11-11T10:00:00Z', { groupName: 'Alpha', taskId: 't0', taskName: 'Renamed' }),
+      row(12, '2025-11-11T10:00:00.5Z', { groupId: 'h', groupName: null, taskId: null }),
+      row(13, '2025-11-12T23:59:59.999999Z', { groupId: 'h', groupName: '', taskId: 't1', taskName: null }),
+    ], 10);
+    await assertSummariesMatchScan();
+    await sql`CALL refresh_continuous_aggregate('todo_group_activity_daily', NULL, TIMESTAMPTZ '2025-11-12 00:00:00+00')`.execute(db);
+    await sql`CALL refresh_continuous_aggregate('todo_task_activity_daily', NULL, TIMESTAMPTZ '2025-11-12 00:00:00+00')`.execute(db);
+    await assertSummariesMatchScan();
+    await writeEventLogs(db, [row(14, '2025-11-12T08:00:00Z', { groupName: 'Alpha' }), row(15, '2025-11-13T00:00:00Z', { groupId: 'h' })], 10);
+    await assertSummariesMatchScan();
+  });
+
+  it('counts a late row in an already materialized day from the next refresh on, in both summaries', async () => {
+    await writeEventLogs(db, [row(16, '2025-11-10T12:00:00Z', { groupName: 'Alpha' })], 10);
+    const alpha = async () => (await getGroupsSummary(db)).find((g) => g.groupId === 'g' && g.groupName === 'Alpha')?.logCount;
+    const scanned = (await scannedGroupsSummary(db, {})).find((g) => g.groupId === 'g' && g.groupName === 'Alpha')?.logCount;
+    assert.equal(await alpha(), (scanned ?? 0) - 1, 'until the refresh, the materialized day lacks the late row');
+    // A task read from the rows would show the late row at once: its absence shows the aggregate is read.
+    const lateTask = async () => (await getGroupTasksSummary(db, 'g', { limit: 1000 })).find((t) => t.taskId === 't16')?.logCount;
+    assert.equal(await lateTask(), undefined);
+    await sql`CALL refresh_continuous_aggregate('todo_group_activity_daily', NULL, TIMESTAMPTZ '2025-11-12 00:00:00+00')`.execute(db);
+    await sql`CALL refresh_continuous_aggregate('todo_task_activity_daily', NULL, TIMESTAMPTZ '2025-11-12 00:00:00+00')`.execute(db);
+    assert.equal(await alpha(), scanned);
+    assert.equal(await lateTask(), 1);
+    await assertSummariesMatchScan();
   });
 });

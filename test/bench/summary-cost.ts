@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { getGroupsSummary, getGroupTasksSummary, type ReadOptions } from '../../src/db/read-queries.js';
+import { defaultEventLimits } from '../../src/events/event-limits.js';
+import { toEventLogRow } from '../../src/events/to-event-log-row.js';
+import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
+import { startPostgresServer } from '../../deploy/local/services/postgres-server.js';
+import { scannedGroupsSummary, scannedGroupTasksSummary } from '../support/scanned-summaries.js';
+import { refuseOtherNodeMajor } from '../support/test-node-version.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { benchEvents } from './bench-events.js';
+import { copyRows, unnestRows } from './insert-strategies.js';
+import { percentile } from './percentile.js';
+
+refuseOtherNodeMajor('npm run bench:summaries');
+
+/**
+ * `npm run bench:summaries`: what the per-day summaries cost and save on a PostgreSQL of its own. The write
+ * cost: rows/s of COPY and of the consumer's unnest writer (the benchmark's rows, 1,000 per transaction)
+ * with the group summary's triggers and with them dropped, alternating, `--rounds` times. The read side:
+ * the summary queries against the scans (on plain PostgreSQL `getGroupTasksSummary` is one, through
+ * `idx_group_id`), on a table of `--query-rows` rows spread over 30 days.
+ */
+const { values: options } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '200000' },
+    'query-rows': { type: 'string', default: '1000000' },
+    rounds: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '15' },
+  },
+});
+const rowCount = Number(options.rows);
+const queryRows = Number(options['query-rows']);
+const rounds = Number(options.rounds);
+const repeats = Number(options.repeats);
+const perTransaction = 1000;
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+const day = 86_400_000;
+const start = Date.UTC(2025, 10, 1);
+
+/**
+ * The benchmark's rows; for the query tables spread over 30 days, and with `stableNames` one name per
+ * group and per task (the benchmark draws a random name for every event, the worst case for a summary
+ * keyed by id and name).
+ */
+function benchRows(count: number, spread?: { stableNames: boolean }): TodoEventLogRow[] {
+  const rows: TodoEventLogRow[] = [];
+  for (const message of benchEvents(count)) {
+    if (!message.valid) continue;
+    const offset = rows.length;
+    const { row } = toEventLogRow({ value: Buffer.from(String(message.value)), timestamp: '0' }, { topic: 'bench', partition: 0, offset: String(offset) }, defaultEventLimits);
+    if (spread === undefined) rows.push(row);
+    else {
+      const timestamp = new Date(start + Math.floor((offset * 30 * day) / count)).toISOString();
+      rows.push(spread.stableNames ? { ...row, timestamp, groupName: `Team ${row.groupId}`, taskName: `Task ${row.taskId}` } : { ...row, timestamp });
+    }
+  }
+  return rows;
+}
+
+async function dropSummaryTriggers(database: TestDatabase): Promise<void> {
+  for (const trigger of ['todo_history_count_inserted_rows', 'todo_history_recount_deleted_rows', 'todo_history_recount_updated_rows', 'todo_history_empty_summaries']) {
+    await sql`DROP TRIGGER ${sql.id(trigger)} ON todo_event_logs`.execute(database.db);
+  }
+}
+
+async function secondsOf(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return (performance.now() - started) / 1000;
+}
+
+/** Loads a table of `queryRows` rows and times each summary query against its scan. */
+async function timeQueries(serverUrl: string, stableNames: boolean) {
+  const database = await createTestDatabase({ server: serverUrl });
+  const rows = benchRows(queryRows, { stableNames });
+  const loadSeconds = await secondsOf(() => copyRows(database.url, rows, perTransaction));
+  await sql`ANALYZE`.execute(database.db);
+  const stored = await database.rowCount();
+  const { rows: sizes } = await sql<{ groups: number; groupSevenRows: number }>`
+    SELECT (SELECT count(*)::int FROM todo_group_activity_daily) AS groups,
+           (SELECT count(*)::int FROM todo_event_logs WHERE group_id = 'group-7') AS "groupSevenRows"`.execute(database.db);
+  log(`query table (${stableNames ? 'stable' : 'benchmark'} names): ${stored} rows (COPY with summaries, ${Math.round(stored / loadSeconds)} rows/s); ${JSON.stringify(sizes[0])}`);
+  const windows: Record<string, ReadOptions> = {
+    'no window': {},
+    '7 days, partial edges': { since: new Date(start + 23 * day + 3 * 3_600_000), until: new Date(start + 30 * day - 5 * 3_600_000) },
+  };
+  const queryTimes: Record<string, { p50Ms: number; p95Ms: number }> = {};
+  const time = async (name: string, run: () => Promise<unknown>) => {
+    await run();
+    const times: number[] = [];
+    for (let repeat = 0; repeat < repeats; repeat += 1) times.push((await secondsOf(run)) * 1000);
+    queryTimes[name] = { p50Ms: Number(percentile(times, 0.5).toFixed(1)), p95Ms: Number(percentile(times, 0.95).toFixed(1)) };
+  };
+  // What getGroupTasksSummary would pay per call to pick its source without the per-instance cache.
+  await time('to_regclass look-up, one round trip', () => sql`SELECT to_regclass('todo_task_activity_daily') IS NOT NULL AS found`.execute(database.db));
+  for (const [windowName, window] of Object.entries(windows)) {
+    for (const [query, run] of [
+      ['getGroupsSummary', () => getGroupsSummary(database.db, window)],
+      ['scan: groups', () => scannedGroupsSummary(database.db, window)],
+      ['getGroupTasksSummary', () => getGroupTasksSummary(database.db, 'group-7', window)],
+      ['scan: group tasks', () => scannedGroupTasksSummary(database.db, 'group-7', window)],
+    ] as const) await time(`${query}, ${windowName}`, run);
+  }
+  await database.drop();
+  return { rows: stored, copyRowsPerSecondWithSummaries: Math.round(stored / loadSeconds), groupSummaryRows: sizes[0]?.groups, groupSevenRows: sizes[0]?.groupSevenRows, queryTimes };
+}
+
+const server = await startPostgresServer();
+try {
+  const rows = benchRows(rowCount);
+  const writeRates: Record<string, number[]> = {};
+  for (let round = 0; round < rounds; round += 1) {
+    for (const summaries of round % 2 === 0 ? [true, false] : [false, true]) {
+      for (const [writer, write] of [
+        ['copy', (database: TestDatabase) => copyRows(database.url, rows, perTransaction)],
+        ['unnest', (database: TestDatabase) => unnestRows(database.db, rows, perTransaction)],
+      ] as const) {
+        const database = await createTestDatabase({ server: server.url });
+        if (!summaries) await dropSummaryTriggers(database);
+        const seconds = await secondsOf(() => write(database));
+        const key = `${writer} ${summaries ? 'with' : 'without'} summaries`;
+        (writeRates[key] ??= []).push((await database.rowCount()) / seconds);
+        log(`${key}: ${rows.length} rows in ${seconds.toFixed(1)} s`);
+        await database.drop();
+      }
+    }
+  }
+
+  const queryTables: Record<string, unknown> = {};
+  for (const stableNames of [true, false]) queryTables[stableNames ? 'stable names' : 'benchmark names (random per event)'] = await timeQueries(server.url, stableNames);
+
+  const median = (values: readonly number[]) => Math.round(percentile(values, 0.5));
+  process.stdout.write(`${JSON.stringify({
+    parameters: { rowCount, perTransaction, rounds, queryRows, repeats },
+    writeRowsPerSecond: Object.fromEntries(Object.entries(writeRates).map(([key, rates]) => [key, rates.map(Math.round)])),
+    writeMedianRowsPerSecond: Object.fromEntries(Object.entries(writeRates).map(([key, rates]) => [key, median(rates)])),
+    queryTables,
+  }, null, 2)}\n`);
+} finally {
+  await server.destroy();
+}
