@@ -66,8 +66,8 @@ export class PartitionBatchStore {
     const client = await this.pool.connect();
     let unusable: Error | undefined;
     try {
-      await client.query('BEGIN');
       try {
+        await client.query('BEGIN');
         await this.advanceOffset(client, advance);
         const result = await work({ writeRows: (rows) => this.writeRows(client, rows) });
         await client.query('COMMIT');
