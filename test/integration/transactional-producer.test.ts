@@ -18,10 +18,17 @@ describe('events from a transactional producer', () => {
   let consumer: CliProcess;
   let port: number;
 
+  /**
+   * Sends `messages` to `partition` in one transaction, then waits for its marker: the broker acknowledges
+   * the commit or abort before the marker is written to the partition, and the tests read its end.
+   */
   async function inTransaction(partition: number, messages: Message[], outcome: 'commit' | 'abort'): Promise<void> {
+    const start = BigInt((await topics.endOffsets()).get(partition) ?? '0');
     const transaction = await producer.transaction();
     await transaction.send({ topic: topics.topic, messages: messages.map((message) => ({ ...message, partition })) });
     await (outcome === 'commit' ? transaction.commit() : transaction.abort());
+    const withMarker = (start + BigInt(messages.length) + 1n).toString();
+    await waitFor(`the ${outcome} marker on partition ${partition}`, async () => (await topics.endOffsets()).get(partition), (end) => end === withMarker, { timeoutMs: 10_000, intervalMs: 50 });
   }
 
   async function caughtUp(): Promise<void> {
