@@ -1,8 +1,11 @@
+import type { Admin } from 'kafkajs';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
+import type { Database } from '../db/database.js';
 import { assertSchemaVersion } from '../db/schema-version.js';
-import { readStoredOffsets, writeStoredOffsets } from '../db/stored-offsets.js';
+import { readStoredNextOffsets, readStoredOffsets, writeStoredOffsets } from '../db/stored-offsets.js';
 import { createKafka } from '../kafka/create-kafka.js';
 import { readCommittedOffsets, readPartitionExtents } from '../kafka/partition-extents.js';
 import { planReset, type ResetTarget } from '../offsets/reset-target.js';
@@ -14,14 +17,24 @@ export type OffsetsRequest =
   | { action: 'show' }
   | { action: 'reset'; target: ResetTarget; partitions: readonly number[]; dryRun: boolean };
 
-/** Stored, committed and log offsets per partition; lag counts from the stored offset, which is the truth. */
-async function show(config: AppConfig, logger: Logger): Promise<unknown> {
-  const { topic, groupId } = config.kafka;
+/** Runs `work` with a database and a connected Kafka admin, on a schema this build runs on; closes both. */
+async function withClients<T>(config: AppConfig, logger: Logger, work: (db: Kysely<Database>, admin: Admin) => Promise<T>): Promise<T> {
   const db = createDatabase(config.database, logger, { applicationName: 'todo-history-offsets' });
   const admin = createKafka(config.kafka, logger).admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await assertSchemaVersion(db);
+    return await work(db, admin);
+  } finally {
+    await admin.disconnect();
+    await db.destroy();
+  }
+}
+
+/** Stored, committed and log offsets per partition; lag counts from the stored offset, which is the truth. */
+function show(config: AppConfig, logger: Logger): Promise<unknown> {
+  const { topic, groupId } = config.kafka;
+  return withClients(config, logger, async (db, admin) => {
     const [extents, stored, committed] = await Promise.all([readPartitionExtents(admin, topic), readStoredOffsets(db, topic), readCommittedOffsets(admin, groupId, topic)]);
     return {
       topic,
@@ -40,10 +53,7 @@ async function show(config: AppConfig, logger: Logger): Promise<unknown> {
         };
       }),
     };
-  } finally {
-    await admin.disconnect();
-    await db.destroy();
-  }
+  });
 }
 
 /**
@@ -52,26 +62,18 @@ async function show(config: AppConfig, logger: Logger): Promise<unknown> {
  * is read from the new offset. Reading again stores nothing twice: the unique index on the Kafka
  * coordinates skips the rows the table holds.
  */
-async function reset(request: Extract<OffsetsRequest, { action: 'reset' }>, config: AppConfig, logger: Logger): Promise<unknown> {
+function reset(request: Extract<OffsetsRequest, { action: 'reset' }>, config: AppConfig, logger: Logger): Promise<unknown> {
   const { topic } = config.kafka;
-  const db = createDatabase(config.database, logger, { applicationName: 'todo-history-offsets' });
-  const admin = createKafka(config.kafka, logger).admin();
-  await admin.connect();
-  try {
-    await assertSchemaVersion(db);
+  return withClients(config, logger, async (db, admin) => {
     const time = request.target.kind === 'time' ? request.target.time : undefined;
     const extents = await readPartitionExtents(admin, topic, time);
     const unknown = request.partitions.filter((partition) => !extents.some((extent) => extent.partition === partition));
     if (unknown.length > 0) throw new UnknownPartitionError(topic, unknown, extents.length);
     const chosen = request.partitions.length === 0 ? extents : extents.filter((extent) => request.partitions.includes(extent.partition));
-    const stored = new Map([...(await readStoredOffsets(db, topic))].map(([partition, offset]) => [partition, offset.nextOffset]));
-    const moves = planReset(request.target, chosen, stored);
+    const moves = planReset(request.target, chosen, await readStoredNextOffsets(db, topic));
     if (!request.dryRun) await writeStoredOffsets(db, topic, new Map(moves.map((move) => [move.partition, move.to])));
     return { topic, dryRun: request.dryRun, partitions: moves };
-  } finally {
-    await admin.disconnect();
-    await db.destroy();
-  }
+  });
 }
 
 /** `--partition` names a partition the topic does not have. */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredOffsets } from '../db/stored-offsets.js';
+import { readStoredNextOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
@@ -81,7 +81,7 @@ export class EventLogConsumer {
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
     this.positions = new PartitionPositions(
       {
-        readStored: async () => new Map([...(await readStoredOffsets(db, kafkaConfig.topic))].map(([partition, stored]) => [partition, stored.nextOffset])),
+        readStored: () => readStoredNextOffsets(db, kafkaConfig.topic),
         seek: (partition, offset) => this.consumer.seek({ topic: kafkaConfig.topic, partition, offset }),
         commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: kafkaConfig.topic, partition, offset }))),
       },

@@ -19,6 +19,11 @@ export async function readStoredOffsets(db: Kysely<Database>, topic: string): Pr
   return new Map(rows.map((row) => [row.kafka_partition, { partition: row.kafka_partition, nextOffset: row.next_offset, updatedAt: row.updated_at }]));
 }
 
+/** Just the next offsets of readStoredOffsets, by partition. */
+export async function readStoredNextOffsets(db: Kysely<Database>, topic: string): Promise<Map<number, string>> {
+  return new Map([...(await readStoredOffsets(db, topic))].map(([partition, stored]) => [partition, stored.nextOffset]));
+}
+
 /** Sets partitions' stored next offsets outright (`todo-history offsets reset`), in one transaction. */
 export async function writeStoredOffsets(db: Kysely<Database>, topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
   if (offsets.size === 0) return;
