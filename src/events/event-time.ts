@@ -1,4 +1,4 @@
-import { isRfc3339 } from './rfc3339.js';
+import { isStorableTimestamp } from '../db/timestamptz-micros.js';
 
 /** Where a row's timestamp came from: the event's `timestamp`, `payload.timestamp`, or the Kafka record. */
 export type TimestampSource = 'event' | 'payload' | 'record';
@@ -20,7 +20,7 @@ function isGiven(value: unknown): boolean {
 
 /** True when the field holds a date-time PostgreSQL stores as written. */
 export function isValidEventTime(value: unknown): value is string {
-  return typeof value === 'string' && isRfc3339(value);
+  return typeof value === 'string' && isStorableTimestamp(value);
 }
 
 /** The record's timestamp as RFC 3339, or null when Kafka gave none (-1) or one outside years 1970–9999. */
