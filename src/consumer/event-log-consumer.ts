@@ -5,16 +5,18 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredNextOffsets } from '../db/stored-offsets.js';
+import { readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
+import { readClusterId, readCommittedOffsets, readLogExtents } from '../kafka/partition-extents.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
-import { planBatch } from './batch-plan.js';
-import { PartitionPositions } from './partition-positions.js';
+import { planBatch, type LogExtent } from './batch-plan.js';
+import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
+import { PartitionPositions, type AssignmentStart } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
 import { storeBatch, type BatchOutcome } from './store-batch.js';
 
@@ -52,6 +54,8 @@ export class EventLogConsumer {
   private readonly failures = new Map<number, number>();
   private readonly resumer: PartitionResumer;
   private readonly reportedStuck = new Set<number>();
+  /** The reason each blocked partition was last reported with, so a recheck that finds the same says nothing new. */
+  private readonly reportedBlocked = new Map<number, string>();
   private stopped = false;
   private assignedPartitions: readonly number[] = [];
   private stopLagPoller: (() => void) | undefined;
@@ -79,12 +83,17 @@ export class EventLogConsumer {
     this.admin = kafka.admin();
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
+    const { topic, groupId } = kafkaConfig;
     this.positions = new PartitionPositions(
       {
-        readStored: () => readStoredNextOffsets(db, kafkaConfig.topic),
-        seek: (partition, offset) => this.consumer.seek({ topic: kafkaConfig.topic, partition, offset }),
-        commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: kafkaConfig.topic, partition, offset }))),
+        readStored: async () => new Map([...(await readStoredOffsets(db, topic))].map(([partition, stored]) => [partition, { offset: stored.nextOffset, clusterId: stored.clusterId }])),
+        readCommitted: async () => new Map([...(await readCommittedOffsets(this.admin, groupId, topic))].filter(([, offset]) => offset !== '-1')),
+        readExtents: () => readLogExtents(this.admin, topic),
+        readClusterId: () => readClusterId(this.admin),
+        seek: (partition, offset) => this.consumer.seek({ topic, partition, offset }),
+        commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset }))),
       },
+      kafkaConfig.fromBeginning,
       logger,
     );
     this.observeGroupMembership();
@@ -105,14 +114,17 @@ export class EventLogConsumer {
   }
 
   private async connectAndRun(): Promise<void> {
-    const { topic, dlqTopic, groupId, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
+    const { topic, dlqTopic, groupId, partitionsConsumedConcurrently } = this.config.kafka;
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
     const maxMessageBytes = await readMaxMessageBytes(this.admin, dlqTopic, this.logger);
     this.publishDeadLetters = createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes);
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topic], fromBeginning });
+    // kafkajs applies fromBeginning to every out-of-range reset too, and its "latest" would skip records a
+    // stored offset below the log's start still has in the topic. The earliest is always right there;
+    // KAFKA_FROM_BEGINNING decides only where a partition with no offset anywhere starts (planStart).
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -156,7 +168,7 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
-      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions);
+      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions).then((found) => this.reportStart(found));
       metrics.consumerLag.reset();
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
@@ -186,6 +198,12 @@ export class EventLogConsumer {
     });
   }
 
+  private reportStart({ blocked, lost }: AssignmentStart): void {
+    const { topic } = this.config.kafka;
+    for (const { partition, mismatch } of blocked) this.block(topic, partition, mismatch, null);
+    for (const { partition, range } of lost) this.recordLost(partition, range);
+  }
+
   private recordLag(partition: number, lag: number): void {
     this.observers.metrics.consumerLag.set({ partition: String(partition) }, lag);
     this.observers.health.lagObserved(partition, lag, this.observers.now());
@@ -204,19 +222,27 @@ export class EventLogConsumer {
 
   private async handleBatch({ batch, isStale, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
-    const first = messages[0];
+    const first = batch.firstOffset();
     const last = messages[messages.length - 1];
     const publishDeadLetters = this.publishDeadLetters;
     await this.soughtToStored;
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
-    if (first === undefined || last === undefined || publishDeadLetters === undefined || isStale()) return;
+    if (first === null || last === undefined || publishDeadLetters === undefined || isStale()) return;
     const started = performance.now();
     const next = nextOffset(batch);
     let outcome: BatchOutcome;
+    let lost: OffsetRange | null;
+    let clusterId: string;
     try {
-      const plan = planBatch(await this.positions.of(partition), first.offset, next);
+      clusterId = await this.positions.currentClusterId();
+      const position = await this.positions.of(partition);
+      const plan = await planBatch(position, { first, next, highWatermark: batch.highWatermark, clusterId }, () => this.readExtent(partition));
+      if (plan.kind === 'blocked') {
+        this.block(topic, partition, plan.mismatch, first);
+        return;
+      }
       if (plan.kind === 'reread') {
-        this.positions.rereadFrom(partition, plan.offset, first.offset);
+        this.positions.rereadFrom(partition, plan.offset, first);
         return;
       }
       if (plan.kind === 'skip') {
@@ -224,29 +250,32 @@ export class EventLogConsumer {
         if (plan.seek) {
           this.positions.skipTo(partition, plan.offset);
         } else {
-          this.positions.confirm(partition, plan.offset);
+          this.positions.confirm(partition, plan.offset, clusterId);
           resolveOffset(batch.lastOffset());
         }
         await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.offset }] }] });
         return;
       }
       const { storeFrom } = plan;
+      lost = plan.lost;
       const toStore = storeFrom === null ? messages : messages.filter((m) => BigInt(m.offset) >= BigInt(storeFrom));
-      outcome = await this.store.inBatchTransaction({ topic, partition, from: plan.from, to: next }, (trx) =>
+      outcome = await this.store.inBatchTransaction({ topic, partition, from: plan.from, to: next, clusterId }, (trx) =>
         storeBatch({ topic, partition, messages: toStore }, { writeRows: trx.writeRows, publishDeadLetters }, this.config.events, this.logger),
       );
     } catch (error) {
       if (error instanceof OffsetFencedError) await this.yieldFenced(topic, partition, error);
-      else this.retryLater(topic, partition, first.offset, error);
+      else this.retryLater(topic, partition, first, error);
       return;
     }
-    this.positions.confirm(partition, next);
+    this.positions.confirm(partition, next, clusterId);
     const ms = performance.now() - started;
     this.failures.delete(partition);
     this.clearStuck(partition);
+    this.clearBlocked(partition);
     this.observers.health.batchStored(partition, this.observers.now());
     this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
     this.recordBatch(outcome, ms / 1000);
+    if (lost !== null) this.recordLost(partition, lost);
     // Not consumer.commitOffsets(): kafkajs makes that a silent no-op once the consumer is stopping, which
     // would drop the commit of the last batch on SIGTERM. The table's offset is the truth; the group's
     // committed offset follows it so that lag tools and autoscalers see the progress.
@@ -258,7 +287,7 @@ export class EventLogConsumer {
       {
         topic,
         partition,
-        firstOffset: first.offset,
+        firstOffset: first,
         lastOffset: last.offset,
         messages: outcome.messages,
         rowsWritten: outcome.inserted,
@@ -267,6 +296,48 @@ export class EventLogConsumer {
         ms: Math.round(ms),
       },
       'batch stored',
+    );
+  }
+
+  private async readExtent(partition: number): Promise<LogExtent> {
+    const extent = (await readLogExtents(this.admin, this.config.kafka.topic)).get(partition);
+    if (extent === undefined) throw new Error(`the broker lists no partition ${partition} of ${this.config.kafka.topic}`);
+    return extent;
+  }
+
+  /**
+   * The partition's stored offset cannot belong to the log it reads: it is paused, nothing of it is
+   * stored or skipped, and it is looked at again after the longest retry delay, reading its offset from
+   * the table anew, so an operator's `offsets reset` unblocks it without a restart.
+   */
+  private block(topic: string, partition: number, mismatch: LogMismatch, fetchedFrom: string | null): void {
+    if (this.stopped) return;
+    const reason = describeLogMismatch(partition, mismatch);
+    const recheckInMs = this.config.retry.maxDelayMs;
+    this.positions.forget(partition);
+    this.observers.health.partitionBlocked(partition, recheckInMs, reason);
+    this.observers.metrics.partitionBlocked.set({ partition: String(partition), reason: mismatch.code }, 1);
+    if (this.reportedBlocked.get(partition) !== reason) {
+      this.reportedBlocked.set(partition, reason);
+      this.logger.error({ topic, partition, reason: mismatch.code, ...mismatch, recheckInMs }, reason);
+    }
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    if (fetchedFrom !== null) this.consumer.seek({ topic, partition, offset: fetchedFrom });
+    this.resumer.after(topic, partition, recheckInMs);
+  }
+
+  private clearBlocked(partition: number): void {
+    if (!this.reportedBlocked.delete(partition)) return;
+    for (const reason of ['other_cluster', 'past_log_end'] as const) this.observers.metrics.partitionBlocked.set({ partition: String(partition), reason }, 0);
+    this.logger.info({ partition }, 'partition no longer blocked: a batch was stored');
+  }
+
+  private recordLost(partition: number, { from, to }: OffsetRange): void {
+    const records = BigInt(to) - BigInt(from);
+    this.observers.metrics.recordsLostToRetention.inc({ partition: String(partition) }, Number(records));
+    this.logger.warn(
+      { partition, fromOffset: from, toOffset: to, records: records.toString() },
+      'records lost to retention: the topic deleted them before they were read; reading on from the log start (README, "Retention")',
     );
   }
 
