@@ -99,8 +99,8 @@ export interface PartitionFacts {
 export type PartitionStart =
   /** Fetch from `offset` and commit it to the group; `lost` are records retention deleted before they were read. */
   | { kind: 'seek'; offset: string; lost: OffsetRange | null }
-  /** Fetch from the group's committed offset, as kafkajs does by itself. */
-  | { kind: 'committed' }
+  /** Fetch where kafkajs does by itself: from the group's committed offset, else from the log's start. */
+  | { kind: 'as-kafkajs' }
   | { kind: 'blocked'; mismatch: LogMismatch };
 
 /**
@@ -122,7 +122,8 @@ export function planStart(facts: PartitionFacts): PartitionStart {
   }
   if (committed !== null) {
     if (BigInt(committed) < start) return { kind: 'seek', offset: extent.start, lost: { from: committed, to: extent.start } };
-    return { kind: 'committed' };
+    return { kind: 'as-kafkajs' };
   }
-  return facts.fromBeginning ? { kind: 'seek', offset: extent.start, lost: null } : { kind: 'seek', offset: extent.end, lost: null };
+  // Committed at once, so that a restart before the first batch does not take a later end and skip what came between.
+  return facts.fromBeginning ? { kind: 'as-kafkajs' } : { kind: 'seek', offset: extent.end, lost: null };
 }

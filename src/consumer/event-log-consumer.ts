@@ -170,6 +170,8 @@ export class EventLogConsumer {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
       this.soughtToStored = this.positions.startAssigned(this.assignedPartitions).then((found) => this.reportStart(found));
       metrics.consumerLag.reset();
+      // A sample of 0 before any loss, so that an alert's increase() sees the first one.
+      for (const partition of this.assignedPartitions) metrics.recordsLostToRetention.inc({ partition: String(partition) }, 0);
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
     });

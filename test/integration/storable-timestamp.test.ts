@@ -42,7 +42,7 @@ describe('which event times are stored as written', () => {
       return true;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      assert.ok(code === '22007' || code === '22008', `PostgreSQL refused ${text} with ${String(code)}`);
+      assert.ok(typeof code === 'string' && code.startsWith('22'), `PostgreSQL refused ${text} as data (class 22), not with ${String(code)}`);
       return false;
     }
   }
