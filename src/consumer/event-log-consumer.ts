@@ -231,7 +231,7 @@ export class EventLogConsumer {
     // Records before an undecodable record batch come as a batch of their own and are stored; the next
     // fetch then starts at the undecodable one and holds no message before it.
     if (last === undefined && batch.decodeError !== undefined) {
-      this.retryUndecodable(topic, partition, batch.fetchedOffset, batch.decodeError);
+      await this.retryUndecodable(topic, partition, batch.fetchedOffset, batch.decodeError);
       return;
     }
     if (first === null || last === undefined || publishDeadLetters === undefined) return;
@@ -363,9 +363,17 @@ export class EventLogConsumer {
   /**
    * A record batch kafkajs cannot decode (corrupt compressed data, say) holds its partition like a batch
    * that cannot be stored: fetched again after a backoff, stuck with the reason once that lasts, while
-   * the other partitions go on. Skipping it would lose its records silently.
+   * the other partitions go on. Nothing skips it but an operator's `offsets reset` past it, which the
+   * table is read again for at every attempt: skipping it here would lose its records silently.
    */
-  private retryUndecodable(topic: string, partition: number, fromOffset: string, error: KafkaJSRecordBatchDecodeError): void {
+  private async retryUndecodable(topic: string, partition: number, fromOffset: string, error: KafkaJSRecordBatchDecodeError): Promise<void> {
+    this.positions.forget(partition);
+    const stored = await this.positions.of(partition).then((position) => position.offset, () => null);
+    if (stored !== null && BigInt(stored) > BigInt(fromOffset)) {
+      this.logger.warn({ topic, partition, storedOffset: stored, batchOffset: error.offset }, 'the stored offset was moved past a record batch that cannot be decoded; continuing from it');
+      await this.positions.moved(partition);
+      return;
+    }
     const retry = this.pauseForRetry(topic, partition, fromOffset, error.message);
     if (retry !== undefined) {
       this.logger.error({ topic, partition, fromOffset, batchOffset: error.offset, reason: error.message, ...retry }, 'record batch cannot be decoded; partition paused until the retry');

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
+import { runCli, startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { startKafkaBroker, type KafkaBrokerHandle } from '../../deploy/local/services/kafka-broker.js';
 import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { waitFor } from '../../deploy/local/system/wait-for.js';
@@ -38,6 +38,8 @@ async function corruptBatch(dataDir: string, topic: string, partition: number, b
     await segment.close();
   }
 }
+
+const offsets = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => from + i).join(',');
 
 describe('a record batch the consumer cannot decode', () => {
   let broker: KafkaBrokerHandle;
@@ -74,6 +76,12 @@ describe('a record batch the consumer cannot decode', () => {
     });
   });
 
+  async function storedOffsets(): Promise<{ kafka_partition: number; offsets: string }[]> {
+    const { rows } = await sql<{ kafka_partition: number; offsets: string }>`
+      SELECT kafka_partition, string_agg(kafka_offset::text, ',' ORDER BY kafka_offset) AS offsets FROM todo_event_logs GROUP BY 1 ORDER BY 1`.execute(database.db);
+    return rows;
+  }
+
   after(async () => {
     consumer.child.kill('SIGKILL');
     await topics.close();
@@ -84,11 +92,9 @@ describe('a record batch the consumer cannot decode', () => {
   it('holds its partition at the batch with the reason, while the process and the other partition go on', async () => {
     const readyz = await waitFor('/readyz to report the stuck partition', () => getProbe(port, '/readyz'), (probe) => probe.status === 503 && probe.body.includes('stuck'), { timeoutMs: 60_000 });
     assert.match(readyz.body, /partition 0 stuck for \d+ s \(\d+ attempts\): record batch at offset 10 cannot be decoded: invalid magic number/);
-    const { rows } = await sql<{ kafka_partition: number; offsets: string }>`
-      SELECT kafka_partition, string_agg(kafka_offset::text, ',' ORDER BY kafka_offset) AS offsets FROM todo_event_logs GROUP BY 1 ORDER BY 1`.execute(database.db);
-    assert.deepEqual(rows, [
-      { kafka_partition: 0, offsets: Array.from({ length: 10 }, (_, i) => i).join(',') },
-      { kafka_partition: 1, offsets: Array.from({ length: 20 }, (_, i) => i).join(',') },
+    assert.deepEqual(await storedOffsets(), [
+      { kafka_partition: 0, offsets: offsets(0, 10) },
+      { kafka_partition: 1, offsets: offsets(0, 20) },
     ]);
     assert.deepEqual(await topics.committedOffsets(), new Map([[0, '10'], [1, '20']]));
     // The metric and the error line follow at the first retry after the stuck timeout, which /readyz may precede.
@@ -101,5 +107,15 @@ describe('a record batch the consumer cannot decode', () => {
     assert.ok(lines.every((line) => !('err' in line) && !('stack' in line)), 'an expected condition prints no stack');
     assert.equal(consumer.child.exitCode, null);
     assert.equal((await getProbe(port, '/livez')).status, 200);
+  });
+
+  it('continues past it once the operator moves the stored offset past it, without a restart', async () => {
+    const reset = await runCli(['offsets', 'reset', '--to', '20', '--partition', '0'], { ...topics.consumerEnv(), DATABASE_URL: database.url });
+    assert.equal(reset.code, 0, reset.output);
+    await waitFor('the records after the batch to be stored', storedOffsets, (rows) => rows[0]?.offsets === `${offsets(0, 10)},${offsets(20, 30)}`);
+    await waitFor('committed offsets past it', () => topics.committedOffsets(), (committed) => committed.get(0) === '30' && committed.get(1) === '20');
+    await waitFor('/readyz to recover', () => getProbe(port, '/readyz'), (probe) => probe.status === 200);
+    assert.equal(metricValue((await getProbe(port, '/metrics')).body, 'todo_history_partition_stuck', { partition: '0' }), 0);
+    assert.equal(consumer.child.exitCode, null);
   });
 });
