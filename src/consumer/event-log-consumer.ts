@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -229,7 +229,14 @@ export class EventLogConsumer {
     const publishDeadLetters = this.publishDeadLetters;
     await this.soughtToStored;
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
-    if (first === null || last === undefined || publishDeadLetters === undefined || isStale()) return;
+    if (isStale()) return;
+    // Records before an undecodable record batch come as a batch of their own and are stored; the next
+    // fetch then starts at the undecodable one and holds no message before it.
+    if (last === undefined && batch.decodeError !== undefined) {
+      await this.retryUndecodable(topic, partition, batch.fetchedOffset, batch.decodeError);
+      return;
+    }
+    if (first === null || last === undefined || publishDeadLetters === undefined) return;
     const started = performance.now();
     const next = nextOffset(batch);
     let outcome: BatchOutcome;
@@ -351,19 +358,45 @@ export class EventLogConsumer {
   }
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {
-    if (this.stopped) return;
+    const retry = this.pauseForRetry(topic, partition, fromOffset, error instanceof Error ? error.message : String(error));
+    if (retry !== undefined) this.logger.error({ err: error, topic, partition, fromOffset, ...retry }, 'storing batch failed; partition paused until the retry');
+  }
+
+  /**
+   * A record batch kafkajs cannot decode (corrupt compressed data, say) holds its partition like a batch
+   * that cannot be stored: fetched again after a backoff, stuck with the reason once that lasts, while
+   * the other partitions go on. Nothing skips it but an operator's `offsets reset` past it, which the
+   * table is read again for at every attempt: skipping it here would lose its records silently.
+   */
+  private async retryUndecodable(topic: string, partition: number, fromOffset: string, error: KafkaJSRecordBatchDecodeError): Promise<void> {
+    this.positions.forget(partition);
+    const stored = await this.positions.of(partition).then((position) => position.offset, () => null);
+    if (stored !== null && BigInt(stored) > BigInt(fromOffset)) {
+      this.logger.warn({ topic, partition, storedOffset: stored, batchOffset: error.offset }, 'the stored offset was moved past a record batch that cannot be decoded; continuing from it');
+      await this.positions.moved(partition);
+      return;
+    }
+    const retry = this.pauseForRetry(topic, partition, fromOffset, error.message);
+    if (retry !== undefined) {
+      this.logger.error({ topic, partition, fromOffset, batchOffset: error.offset, reason: error.message, ...retry }, 'record batch cannot be decoded; partition paused until the retry');
+    }
+  }
+
+  /** Pauses the partition and fetches it again from `fromOffset` after a backoff; undefined once stopping. */
+  private pauseForRetry(topic: string, partition: number, fromOffset: string, reason: string): { failures: number; retryInMs: number } | undefined {
+    if (this.stopped) return undefined;
     const failures = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, failures);
     const delayMs = backoffDelay(failures, this.config.retry.initialDelayMs, this.config.retry.maxDelayMs);
     const { health, metrics } = this.observers;
-    health.batchFailed(partition, delayMs, error instanceof Error ? error.message : String(error), this.observers.now());
+    health.batchFailed(partition, delayMs, reason, this.observers.now());
     metrics.storeRetries.inc();
     metrics.retryBackoffSeconds.set(health.currentBackoffMs() / 1000);
-    this.logger.error({ err: error, topic, partition, fromOffset, failures, retryInMs: delayMs }, 'storing batch failed; partition paused until the retry');
     this.reportStuck(partition);
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset: fromOffset });
     this.resumer.after(topic, partition, delayMs);
+    return { failures, retryInMs: delayMs };
   }
 
   private reportStuck(partition: number): void {
