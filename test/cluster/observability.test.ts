@@ -60,8 +60,10 @@ describe('the chart\'s monitoring objects on a real cluster', () => {
     assert.equal(stored.spec.groups.flatMap((group) => group.rules).length, 8, 'no rule was pruned by the CRD\'s schema');
     const dashboard = JSON.parse(await kubectl('-n', release.namespace, 'get', 'configmap', `${release.deployment}-dashboard`, '-o', 'json')) as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
     assert.equal(dashboard.metadata.labels.grafana_dashboard, '1');
-    const shipped = await fs.readFile(path.join(CHART_DIR, 'dashboards', 'todo-history.json'), 'utf8');
-    assert.deepEqual(JSON.parse(dashboard.data['todo-history.json'] ?? ''), JSON.parse(shipped));
+    const shipped = JSON.parse(await fs.readFile(path.join(CHART_DIR, 'dashboards', 'todo-history.json'), 'utf8')) as Record<string, unknown>;
+    const storedDashboard = JSON.parse(dashboard.data['todo-history.json'] ?? '') as Record<string, unknown>;
+    assert.match(String(storedDashboard['uid']), /^todo-history-[0-9a-f]{12}$/);
+    assert.deepEqual(storedDashboard, { ...shipped, uid: storedDashboard['uid'], title: `todo-history ${release.namespace}/${release.name}` });
     await kubectl('-n', release.namespace, 'get', 'servicemonitor', release.deployment);
   });
 
@@ -83,7 +85,7 @@ describe('the chart\'s monitoring objects on a real cluster', () => {
   });
 
   it('has the API server accept the ScaledObject against KEDA\'s CRD, strictly', async () => {
-    const rendered = await helm('template', release.name, CHART_DIR, '--namespace', release.namespace, '--show-only', 'templates/keda-scaledobject.yaml', ...setValues({ 'auth.existingSecret': 'unused', 'keda.enabled': true, 'keda.minReplicas': 0, 'kafka.topic.partitions': PARTITIONS }));
+    const rendered = await helm('template', release.name, CHART_DIR, '--namespace', release.namespace, '--show-only', 'templates/keda-scaledobject.yaml', ...setValues({ 'image.repository': 'unused', 'auth.existingSecret': 'unused', 'keda.enabled': true, 'keda.minReplicas': 0, 'kafka.topic.partitions': PARTITIONS }));
     assert.equal(rendered.exitCode, 0, rendered.stderr);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-keda-'));
     try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { RELEASE, renderChart } from '../support/kubernetes/helm-chart.js';
+import { NAMESPACE, RELEASE, renderChart } from '../support/kubernetes/helm-chart.js';
 import { findObject, type ConfigMap } from '../support/kubernetes/manifests.js';
 import { exportedMetricNames, metricNamesIn } from '../support/exported-metrics.js';
 
@@ -17,6 +17,7 @@ interface Panel {
 
 interface Dashboard {
   uid: string;
+  title: string;
   panels: Panel[];
   templating: { list: { name: string }[] };
 }
@@ -32,7 +33,27 @@ describe('Helm chart: the Grafana dashboard', { timeout: TOOL_BUILD_TIMEOUT_MS }
     const configMap = findObject<ConfigMap>(objects, 'ConfigMap', `${RELEASE}-todo-history-dashboard`);
     assert.equal(configMap.metadata.labels?.grafana_dashboard, '1');
     assert.equal(configMap.metadata.annotations?.grafana_folder, 'Kafka');
-    assert.deepEqual(JSON.parse(configMap.data?.['todo-history.json'] ?? ''), JSON.parse(await readFile(dashboardFile, 'utf8')));
+    const shipped = JSON.parse(await readFile(dashboardFile, 'utf8')) as Dashboard;
+    const rendered = JSON.parse(configMap.data?.['todo-history.json'] ?? '') as Dashboard;
+    assert.deepEqual(rendered, { ...shipped, uid: rendered.uid, title: `todo-history ${NAMESPACE}/${RELEASE}` });
+  });
+
+  it('gives each release a dashboard uid and title of its own, the same at every upgrade', async () => {
+    const dashboardOf = async (release: string, namespace: string, set: Record<string, string> = {}): Promise<Dashboard> => {
+      const objects = await renderChart({ release, namespace, set: { 'auth.databaseUrl': 'postgres://todo@db:5432/todo', 'grafanaDashboard.enabled': 'true', ...set } });
+      const configMap = objects.find((object): object is ConfigMap => object.kind === 'ConfigMap' && object.metadata.name.endsWith('-dashboard'));
+      return JSON.parse(configMap?.data?.['todo-history.json'] ?? '') as Dashboard;
+    };
+    const [first, second, otherNamespace, upgraded] = await Promise.all([
+      dashboardOf('history', 'todo'),
+      dashboardOf('history-eu', 'todo'),
+      dashboardOf('history', 'staging'),
+      dashboardOf('history', 'todo', { 'kafka.topic.partitions': '12' }),
+    ]);
+    assert.equal(new Set([first.uid, second.uid, otherNamespace.uid]).size, 3, 'three releases, three uids');
+    assert.equal(new Set([first.title, second.title, otherNamespace.title]).size, 3, 'and three titles');
+    assert.equal(upgraded.uid, first.uid, 'an upgrade keeps the uid, and the links to the dashboard');
+    for (const dashboard of [first, second, otherNamespace]) assert.ok(dashboard.uid.length <= 40, `${dashboard.uid} fits Grafana's 40 characters`);
   });
 
   it('has a panel for each thing an operator watches, each querying only metrics the code exports', async () => {

@@ -92,25 +92,25 @@ describe('Helm chart: upgrades, rollbacks, rotation and composition', { timeout:
     });
 
     it('still rejects what would break a pod: an extra volume named like the chart\'s own, a malformed variable name, an unknown strategy', async () => {
-      const rejected = async (set: Record<string, string>, expected: RegExp): Promise<void> => {
-        const result = await helmTemplate({ valuesFiles: defaults, set });
-        assert.equal(result.exitCode, 1, `${JSON.stringify(set)} was accepted`);
+      const rejected = async (options: Pick<RenderOptions, 'set' | 'setJson'>, expected: RegExp): Promise<void> => {
+        const result = await helmTemplate({ valuesFiles: defaults, ...options });
+        assert.equal(result.exitCode, 1, `${JSON.stringify(options)} was accepted`);
         assert.match(result.stderr, expected);
       };
-      // helm's validator names the wrong key for a failed propertyNames rule, so only the message is checked.
-      await rejected({ 'extraVolumes.credentials.emptyDir.medium': 'Memory' }, /invalid propertyName 'credentials'/);
-      await rejected({ 'extraEnv.1BAD': 'x' }, /'1BAD' does not match pattern/);
-      await rejected({ 'scaler.strategy.type': 'BlueGreen' }, /at '\/scaler\/strategy\/type': value must be one of 'RollingUpdate', 'Recreate'/);
-      await rejected({ 'migration.lockTimeoutMs': '-1' }, /at '\/migration\/lockTimeoutMs': minimum: got -1, want 0/);
+      await rejected({ setJson: { extraVolumes: [{ name: 'credentials', emptyDir: { medium: 'Memory' } }] } }, /at '\/extraVolumes\/0\/name': 'not' failed/);
+      await rejected({ setJson: { 'scaler.extraEnvVars': [{ name: '1BAD', value: 'x' }] } }, /at '\/scaler\/extraEnvVars\/0\/name': '1BAD' does not match pattern/);
+      await rejected({ set: { 'scaler.strategy.type': 'BlueGreen' } }, /at '\/scaler\/strategy\/type': value must be one of 'RollingUpdate', 'Recreate'/);
+      await rejected({ set: { 'migration.lockTimeoutMs': '-1' } }, /at '\/migration\/lockTimeoutMs': minimum: got -1, want 0/);
     });
 
     it('renders values that lack every key this chart version added, as `helm upgrade --reuse-values` of an older release passes them', async () => {
       const added = [
-        'global', 'affinity', 'strategy', 'minReadySeconds', 'extraEnv', 'extraEnvFrom', 'extraVolumes', 'extraVolumeMounts', 'podSecurityContext', 'containerSecurityContext',
-        'database.lockTimeoutMs', 'migration.enabled', 'migration.statementTimeoutMs', 'migration.lockTimeoutMs', 'migration.podAnnotations', 'migration.nodeSelector',
-        'migration.tolerations', 'migration.affinity', 'migration.extraEnv', 'migration.extraEnvFrom', 'migration.extraVolumes', 'migration.extraVolumeMounts',
-        'scaler.affinity', 'scaler.strategy', 'scaler.minReadySeconds', 'scaler.extraEnv', 'scaler.extraEnvFrom', 'scaler.extraVolumes', 'scaler.extraVolumeMounts',
-        'kafka.ssl.clientCertificateSecret', 'database.sslClientCertificateSecret',
+        'global', 'enabled', 'image.registry', 'imagePullSecrets', 'affinity', 'strategy', 'minReadySeconds', 'extraEnvVars', 'extraEnvFrom', 'extraVolumes', 'extraVolumeMounts',
+        'podSecurityContext', 'containerSecurityContext', 'rbac', 'database.lockTimeoutMs', 'migration.enabled', 'migration.statementTimeoutMs', 'migration.lockTimeoutMs',
+        'migration.podAnnotations', 'migration.nodeSelector', 'migration.tolerations', 'migration.affinity', 'migration.extraEnvVars', 'migration.extraEnvFrom',
+        'migration.extraVolumes', 'migration.extraVolumeMounts', 'scaler.serviceAccount', 'scaler.affinity', 'scaler.strategy', 'scaler.minReadySeconds', 'scaler.extraEnvVars',
+        'scaler.extraEnvFrom', 'scaler.extraVolumes', 'scaler.extraVolumeMounts', 'kafka.ssl.clientCertificateSecret', 'database.sslClientCertificateSecret',
+        ...['startup', 'liveness', 'readiness'].flatMap((probe) => [`probes.${probe}.initialDelaySeconds`, `probes.${probe}.timeoutSeconds`]),
       ];
       const objects = await render({ ...Object.fromEntries(added.map((key) => [key, 'null'])), 'scaler.enabled': 'true' });
       assert.deepEqual(envOf(job(objects).spec.template.spec)['DATABASE_LOCK_TIMEOUT_MS'], '10000', 'the migration still runs, with its lock timeout');
@@ -121,16 +121,14 @@ describe('Helm chart: upgrades, rollbacks, rotation and composition', { timeout:
       }
     });
 
-    it('adds extraEnv, extraEnvFrom, extraVolumes and extraVolumeMounts to each workload, valid for kubeconform -strict', async () => {
-      const extras = (prefix: string): Record<string, string> => ({
-        [`${prefix}extraEnv.NODE_OPTIONS`]: '--max-old-space-size=300',
-        [`${prefix}extraEnv.NODE_NAME.valueFrom.fieldRef.fieldPath`]: 'spec.nodeName',
-        [`${prefix}extraEnvFrom.proxy.configMapRef.name`]: 'proxy-settings',
-        [`${prefix}extraVolumes.ca.configMap.name`]: 'corporate-ca',
-        [`${prefix}extraVolumeMounts.ca.mountPath`]: '/etc/corporate-ca',
-        [`${prefix}extraVolumeMounts.ca.readOnly`]: 'true',
+    it('adds extraEnvVars, extraEnvFrom, extraVolumes and extraVolumeMounts (lists, as in a pod spec) to each workload, valid for kubeconform -strict', async () => {
+      const extras = (prefix: string): Record<string, unknown> => ({
+        [`${prefix}extraEnvVars`]: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=300' }, { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+        [`${prefix}extraEnvFrom`]: [{ configMapRef: { name: 'proxy-settings' } }],
+        [`${prefix}extraVolumes`]: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+        [`${prefix}extraVolumeMounts`]: [{ name: 'ca', mountPath: '/etc/corporate-ca', readOnly: true }],
       });
-      const options: RenderOptions = { valuesFiles: defaults, set: { 'scaler.enabled': 'true', ...extras(''), ...extras('scaler.'), ...extras('migration.') } };
+      const options: RenderOptions = { valuesFiles: defaults, set: { 'scaler.enabled': 'true' }, setJson: { ...extras(''), ...extras('scaler.'), ...extras('migration.') } };
       const objects = await renderChart(options);
       for (const workload of [consumer(objects), scaler(objects), job(objects)]) {
         const pod = podSpecOf(workload);

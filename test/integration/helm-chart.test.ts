@@ -419,8 +419,15 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
     it('include a ServiceMonitor, PodDisruptionBudgets and a NetworkPolicy for the metrics port when asked to', () => {
       const objects = rendered('ci/everything-values.yaml');
       const monitor = findObject(objects, 'ServiceMonitor', FULLNAME) as KubeObject & {
-        spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+        spec: {
+          selector: { matchLabels: Record<string, string> };
+          namespaceSelector: { matchNames: string[] };
+          endpoints: { port: string; path: string; relabelings?: { targetLabel?: string }[]; metricRelabelings?: { action?: string }[] }[];
+        };
       };
+      assert.equal(monitor.metadata.namespace, 'monitoring', 'in the namespace Prometheus watches');
+      assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [NAMESPACE], 'selecting the release\'s Services all the same');
+      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.relabelings?.map((r) => r.targetLabel), e.metricRelabelings?.map((r) => r.action)]), [[['node'], ['drop']]]);
       const services = objectsOfKind<Service>(objects, 'Service');
       assert.deepEqual(services.filter((s) => matches(monitor.spec.selector.matchLabels, s.metadata.labels)).map((s) => s.metadata.name).sort(), [FULLNAME, `${FULLNAME}-scaler`]);
       assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [['http-metrics', '/metrics']]);

@@ -35,7 +35,8 @@ const collections: Record<string, (namespace: string) => string> = {
 async function renderScalerRbac(namespace: string): Promise<Manifest[]> {
   const sets = {
     'scaler.enabled': 'true',
-    // The chart insists on database credentials for the consumer; these tests never deploy it.
+    // The chart insists on an image and database credentials for the consumer; these tests never deploy it.
+    'image.repository': 'unused',
     'auth.existingSecret': 'todo-history-credentials',
     'scaler.intervalMs': '1000',
     'scaler.leaderElection.leaseDurationMs': '3000',

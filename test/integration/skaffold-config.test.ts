@@ -181,8 +181,9 @@ describe('skaffold.yaml and the development manifests in deploy/', { timeout: TO
 
     it('serves Kafka and the database where the chart\'s defaults and the credentials look for them', () => {
       const objects = manifests();
-      const values = readYaml<{ kafka: { brokers: string } }>(path.join(chartDir, 'values.yaml'));
-      const [host, port] = values.kafka.brokers.split(':');
+      const values = readYaml<{ kafka: { brokers: string[] } }>(path.join(chartDir, 'values.yaml'));
+      assert.equal(values.kafka.brokers.length, 1);
+      const [host, port] = (values.kafka.brokers[0] ?? '').split(':');
       assert.ok(findObject<Service>(objects, 'Service', host ?? '').spec.ports.some((p) => p.port === Number(port)));
       const secret = findObject<Secret>(objects, 'Secret', 'todo-history-credentials');
       const url = new URL(secret.stringData?.['database-url'] ?? '');

@@ -63,12 +63,47 @@ app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/*
+"[registry/]repository(:tag|@digest)", the registry being image.registry or else global.imageRegistry (bitnami's
+common.images.image). image.repository is required: no public image exists, and a default one would only fail to pull.
+*/}}
 {{- define "todo-history.image" -}}
 {{- $image := .Values.image -}}
+{{- $repository := required "image.repository is required: build the image from the repository's Dockerfile, push it to your registry and set image.repository (e.g. --set image.repository=registry.example.com/todo-history)" $image.repository }}
+{{- $registry := $image.registry | default (dig "imageRegistry" "" (.Values.global | default dict)) }}
+{{- $name := ternary (printf "%s/%s" $registry $repository) $repository (ne $registry "") }}
 {{- if $image.digest }}
-{{- printf "%s@%s" $image.repository $image.digest }}
+{{- printf "%s@%s" $name $image.digest }}
 {{- else }}
-{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) }}
+{{- printf "%s:%s" $name (default .Chart.AppVersion $image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets of every pod: imagePullSecrets, then global.imagePullSecrets; names or {name: …}, each once. */}}
+{{- define "todo-history.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) }}
+{{- if kindIs "map" . }}
+{{- $names = append $names .name }}
+{{- else }}
+{{- $names = append $names . }}
+{{- end }}
+{{- end }}
+{{- with $names | uniq }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* KAFKA_BROKERS: kafka.brokers as a list, or the comma-separated string earlier charts took. */}}
+{{- define "todo-history.kafkaBrokers" -}}
+{{- $brokers := .Values.kafka.brokers }}
+{{- if kindIs "slice" $brokers }}
+{{- join "," $brokers }}
+{{- else }}
+{{- $brokers | nospace }}
 {{- end }}
 {{- end }}
 
@@ -134,6 +169,15 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- end }}
 {{- end }}
 
+{{- define "todo-history.scalerServiceAccountName" -}}
+{{- $serviceAccount := .Values.scaler.serviceAccount | default dict }}
+{{- if dig "create" true $serviceAccount }}
+{{- default (include "todo-history.suffixedName" (dict "context" . "suffix" "scaler")) $serviceAccount.name }}
+{{- else }}
+{{- default "default" $serviceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{- define "todo-history.leaseName" -}}
 {{- include "todo-history.suffixedName" (dict "context" . "suffix" "scaler") }}
 {{- end }}
@@ -147,7 +191,7 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{/* Settings shared by every Kafka client of the chart (consumer and scaler). */}}
 {{- define "todo-history.kafkaSettings" -}}
 {{- $kafka := .Values.kafka -}}
-KAFKA_BROKERS: {{ $kafka.brokers | quote }}
+KAFKA_BROKERS: {{ include "todo-history.kafkaBrokers" . | quote }}
 KAFKA_CLIENT_ID: {{ $kafka.clientId | quote }}
 KAFKA_TOPIC: {{ $kafka.topic.name | quote }}
 KAFKA_SSL_ENABLED: {{ $kafka.ssl.enabled | toString | quote }}

@@ -6,7 +6,7 @@ Pieces of the chart's pod specs. The ones that take a dict read:
   secretName  the Secret holding the credentials
   auth        optional: the values naming the database keys of that Secret (default .Values.auth; the
               migration Job passes .Values.migration.auth when it has a Secret of its own)
-  workload    the values of the workload's own settings (extraEnv, extraVolumes, …): .Values, .Values.scaler or .Values.migration
+  workload    the values of the workload's own settings (extraEnvVars, extraVolumes, …): .Values, .Values.scaler or .Values.migration
 */}}
 
 {{/* Secret settings as "ENV: secret key" lines. */}}
@@ -107,9 +107,8 @@ Secret, so a pod that needs none of them (the scaler without SASL) would get the
         path: {{ .privateKeyKey }}
 {{- end }}
 {{- end }}
-{{- range $name, $volume := .workload.extraVolumes }}
-- name: {{ $name }}
-  {{- toYaml $volume | nindent 2 }}
+{{- with .workload.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 
@@ -141,28 +140,22 @@ Secret, so a pod that needs none of them (the scaler without SASL) would get the
   mountPath: {{ include "todo-history.databaseClientCertificateDir" .context }}
   readOnly: true
 {{- end }}
-{{- range $name, $mount := .workload.extraVolumeMounts }}
-- name: {{ $name }}
-  {{- toYaml $mount | nindent 2 }}
+{{- with .workload.extraVolumeMounts }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 
-{{/* extraEnv: NAME → a value, or an EnvVar source such as {valueFrom: {fieldRef: …}}. */}}
-{{- define "todo-history.extraEnv" -}}
-{{- range $name, $value := .workload.extraEnv }}
-- name: {{ $name }}
-{{- if kindIs "map" $value }}
-  {{- toYaml $value | nindent 2 }}
-{{- else }}
-  value: {{ $value | toString | quote }}
-{{- end }}
+{{/* extraEnvVars: EnvVars as in a container spec, after the chart's own. */}}
+{{- define "todo-history.extraEnvVars" -}}
+{{- with .workload.extraEnvVars }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 
-{{/* extraEnvFrom: name → EnvFromSource ({configMapRef: …} or {secretRef: …}), after the chart's own. */}}
+{{/* extraEnvFrom: EnvFromSources ({configMapRef: …} or {secretRef: …}), after the chart's own. */}}
 {{- define "todo-history.extraEnvFrom" -}}
-{{- range $name, $source := .workload.extraEnvFrom }}
-- {{ toYaml $source | indent 2 | trim }}
+{{- with .workload.extraEnvFrom }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 
@@ -187,28 +180,25 @@ securityContext:
 {{- end }}
 
 {{/*
-Pull secret, nodeSelector, tolerations and affinity of a pod; call with (dict "context" $ "workload" <its values>).
-nodeSelector and tolerations are the chart-wide ones merged with the workload's own (migration.nodeSelector, …;
-the workload's win); affinity is the workload's own. For the consumer, the workload is .Values itself.
+Pull secrets, nodeSelector, tolerations and affinity of a pod; call with (dict "context" $ "workload" <its values>).
+nodeSelector is the chart-wide one merged with the workload's own (migration.nodeSelector; the workload's wins),
+tolerations the chart-wide ones followed by the workload's own; affinity is the workload's own. For the consumer, the workload is .Values itself.
 */}}
 {{- define "todo-history.podPlacement" -}}
 {{- $values := .context.Values -}}
 {{- $workload := .workload -}}
-{{- with $values.image.pullSecretName }}
-imagePullSecrets:
-  - name: {{ . }}
+{{- with include "todo-history.imagePullSecrets" .context }}
+{{ . }}
 {{- end }}
 {{- $nodeSelector := merge (deepCopy ($workload.nodeSelector | default dict)) ($values.nodeSelector | default dict) }}
 {{- with $nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- $tolerations := merge (deepCopy ($workload.tolerations | default dict)) ($values.tolerations | default dict) }}
-{{- with $tolerations }}
+{{- /* uniq: for the consumer, the workload is .Values itself. */}}
+{{- with concat ($values.tolerations | default list) ($workload.tolerations | default list) | uniq }}
 tolerations:
-  {{- range $name, $toleration := . }}
-  - {{ toYaml $toleration | indent 4 | trim }}
-  {{- end }}
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- with $workload.affinity }}
 affinity:
@@ -235,30 +225,25 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* Probes on the http port: the consumer and the scaler serve the same endpoints. */}}
+{{/*
+Probes on the http port: the consumer and the scaler serve the same endpoints. A key absent from the values (a
+release upgraded with --reuse-values from a chart without it) takes the default of values.yaml.
+*/}}
 {{- define "todo-history.probes" -}}
 {{- $probes := .Values.probes -}}
-startupProbe:
+{{- range $probe := list (list "startup" "/livez" 1) (list "liveness" "/livez" 2) (list "readiness" "/readyz" 3) }}
+{{- $settings := index $probes (index $probe 0) }}
+{{ index $probe 0 }}Probe:
   httpGet:
-    path: /livez
+    path: {{ index $probe 1 }}
     port: http
-  periodSeconds: {{ $probes.startup.periodSeconds }}
-  failureThreshold: {{ $probes.startup.failureThreshold }}
-livenessProbe:
-  httpGet:
-    path: /livez
-    port: http
-  periodSeconds: {{ $probes.liveness.periodSeconds }}
-  timeoutSeconds: 2
-  failureThreshold: {{ $probes.liveness.failureThreshold }}
-readinessProbe:
-  httpGet:
-    path: /readyz
-    port: http
-  periodSeconds: {{ $probes.readiness.periodSeconds }}
-  # /readyz waits up to 2 s for the database.
-  timeoutSeconds: 3
-  failureThreshold: {{ $probes.readiness.failureThreshold }}
+  {{- with dig "initialDelaySeconds" 0 $settings }}
+  initialDelaySeconds: {{ . }}
+  {{- end }}
+  periodSeconds: {{ $settings.periodSeconds }}
+  timeoutSeconds: {{ dig "timeoutSeconds" (index $probe 2) $settings }}
+  failureThreshold: {{ $settings.failureThreshold }}
+{{- end }}
 {{- end }}
 
 {{/* resources with empty limits left out; call with the resources map. */}}

@@ -94,14 +94,13 @@ export async function installRelease(options: ReleaseOptions): Promise<TestRelea
   const install = await helm('install', name, CHART_DIR, '--namespace', namespace, '--wait', '--timeout', INSTALL_TIMEOUT, ...setValues({
     ...imageValues(session.image),
     'image.pullPolicy': 'Never',
-    'kafka.brokers': session.kafkaBrokers,
     'kafka.topic.name': topics.topic,
     'kafka.topic.partitions': options.partitions,
     'kafka.dlqTopic': topics.dlqTopic,
     'kafka.groupId': topics.groupId,
     ...credentials,
     ...options.values,
-  }));
+  }), '--set-json', `kafka.brokers=${JSON.stringify(session.kafkaBrokers.split(','))}`);
   const remove = async (): Promise<void> => {
     await helm('uninstall', name, '--namespace', namespace, '--wait', '--timeout', INSTALL_TIMEOUT);
     await kubectl('delete', 'namespace', namespace, '--wait=false');

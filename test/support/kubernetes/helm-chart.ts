@@ -17,13 +17,30 @@ export const ciValuesFiles: readonly string[] = readdirSync(path.join(chartDir, 
   .map((file) => path.join('ci', file));
 
 export interface RenderOptions {
+  /** Default RELEASE and NAMESPACE. */
+  release?: string;
+  namespace?: string;
+  /** Relative to the chart. */
   valuesFiles?: readonly string[];
   /** `--set key=value` pairs. */
   set?: Readonly<Record<string, string>>;
+  /** `--set-json key=JSON` pairs. */
+  setJson?: Readonly<Record<string, unknown>>;
+  /**
+   * Whether test-image-values.yaml goes first (default true): it sets the image.repository every install needs,
+   * unless the other values set one.
+   */
+  testImage?: boolean;
 }
 
-function valueArgs({ valuesFiles = [], set = {} }: RenderOptions): string[] {
-  return [...valuesFiles.flatMap((file) => ['--values', path.join(chartDir, file)]), ...Object.entries(set).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
+function valueArgs({ valuesFiles = [], set = {}, setJson = {}, testImage = true }: RenderOptions): string[] {
+  // A --values file rather than --set, so that a later values file can still set image.registry and image.repository.
+  const imageFile = testImage ? [path.join(repoRoot, 'test', 'support', 'kubernetes', 'test-image-values.yaml')] : [];
+  return [
+    ...[...imageFile, ...valuesFiles.map((file) => path.join(chartDir, file))].flatMap((file) => ['--values', file]),
+    ...Object.entries(set).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+    ...Object.entries(setJson).flatMap(([key, value]) => ['--set-json', `${key}=${JSON.stringify(value)}`]),
+  ];
 }
 
 export async function helm(args: readonly string[]): Promise<CommandResult> {
@@ -32,7 +49,7 @@ export async function helm(args: readonly string[]): Promise<CommandResult> {
 
 /** `helm template` of the chart, with its hooks and tests; the result keeps helm's exit code and output. */
 export async function helmTemplate(options: RenderOptions = {}): Promise<CommandResult> {
-  return helm(['template', RELEASE, chartDir, '--namespace', NAMESPACE, ...valueArgs(options)]);
+  return helm(['template', options.release ?? RELEASE, chartDir, '--namespace', options.namespace ?? NAMESPACE, ...valueArgs(options)]);
 }
 
 /** The rendered objects; throws with helm's output when rendering fails. */
