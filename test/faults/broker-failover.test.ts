@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Admin, Message } from 'kafkajs';
+import { sql } from 'kysely';
+import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
+import { startKafkaCluster, type KafkaClusterHandle } from '../../deploy/local/services/kafka-cluster.js';
+import { findFreePort } from '../../deploy/local/system/free-port.js';
+import { isProcessAlive } from '../../deploy/local/system/process-liveness.js';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
+import { deadLetterHeaders } from '../../src/kafka/dead-letter-headers.js';
+import { getProbe } from '../support/probes.js';
+import { SteadyStream } from '../support/steady-stream.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { TestTopics } from '../support/test-topics.js';
+import { todoEvent } from '../support/todo-event-stream.js';
+
+const runId = randomUUID();
+// One message in ten is not JSON, so dead letters are published all along the stream.
+const invalidEvery = 10;
+
+function isInvalid(index: number): boolean {
+  return index % invalidEvery === invalidEvery - 1;
+}
+
+function streamMessage(index: number): Message {
+  return isInvalid(index) ? { key: `invalid-${index}`, value: `not json #${index} (${runId})` } : todoEvent(index, runId);
+}
+
+interface PartitionState {
+  leader: number;
+  isr: number[];
+  replicas: number[];
+}
+
+async function partitionState(admin: Admin, topic: string, partition: number): Promise<PartitionState> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+  const found = topics[0]?.partitions.find((p) => p.partitionId === partition);
+  if (found === undefined) throw new Error(`no metadata for ${topic}[${partition}]`);
+  return { leader: found.leader, isr: found.isr, replicas: found.replicas };
+}
+
+async function endOffsetTotal(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+describe('the leader of a partition killed mid-stream in a three-broker cluster', () => {
+  let cluster: KafkaClusterHandle;
+  let database: TestDatabase;
+  let topics: TestTopics;
+  let admin: Admin;
+  let consumer: CliProcess;
+  let httpPort: number;
+  let stream: SteadyStream;
+  // Registered as each thing is started, undone in reverse, also after a failed before().
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  before(async () => {
+    cluster = await startKafkaCluster();
+    cleanups.push(() => cluster.destroy());
+    database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    topics = new TestTopics(cluster.brokers.split(','));
+    cleanups.push(() => topics.close());
+    await topics.create(3, { 'min.insync.replicas': '2' });
+    admin = topics.kafka.admin();
+    cleanups.push(() => admin.disconnect());
+    await admin.connect();
+    httpPort = await findFreePort();
+    consumer = startCli(['consume'], {
+      ...topics.consumerEnv(),
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+      DATABASE_URL: database.url,
+      LAG_POLL_INTERVAL_MS: '1000',
+      HTTP_PORT: String(httpPort),
+    });
+    cleanups.push(async () => consumer.child.kill('SIGKILL'));
+  });
+
+  after(async () => {
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw new AggregateError(failures, 'cleaning up after the failover test failed');
+  });
+
+  /** Kills the leader of `topic`'s `partition`, lets the stream go on without it, and brings it back into the ISR. */
+  async function killLeaderAndBringBack(topic: string, partition: number): Promise<void> {
+    const { leader, replicas } = await partitionState(admin, topic, partition);
+    assert.equal(replicas.length, 3, `${topic}[${partition}] has three replicas`);
+    const node = cluster.node(leader);
+    const producedBefore = stream.count;
+    await node.kill();
+    await waitFor(
+      `leadership of ${topic}[${partition}] to move from node ${leader}`,
+      () => partitionState(admin, topic, partition),
+      (state) => state.leader !== leader && state.leader >= 0 && !state.isr.includes(leader),
+      { timeoutMs: 60_000 },
+    );
+    // Produced, stored and dead-lettered while the node is down.
+    const [rowsBefore, lettersBefore] = [await database.rowCount(), await endOffsetTotal(admin, topics.dlqTopic)];
+    await waitFor('the stream to go on without the node', async () => stream.count, (count) => count >= producedBefore + 200, { timeoutMs: 60_000 });
+    await waitFor('rows to be stored without the node', () => database.rowCount(), (rows) => rows > rowsBefore, { timeoutMs: 60_000 });
+    await waitFor('letters to be published without the node', () => endOffsetTotal(admin, topics.dlqTopic), (letters) => letters > lettersBefore, { timeoutMs: 60_000 });
+    await node.start();
+    await waitFor(
+      `node ${leader} back in the ISR of every partition`,
+      async () => [...(await Promise.all([0, 1, 2].map((p) => partitionState(admin, topics.topic, p)))), await partitionState(admin, topics.dlqTopic, 0)],
+      (states) => states.every((state) => state.isr.length === 3),
+      { timeoutMs: 120_000 },
+    );
+  }
+
+  it('stores every event once and publishes every letter once while leaders die and come back, the consumer never restarted', async () => {
+    stream = new SteadyStream((messages) => topics.produce(messages), streamMessage);
+    cleanups.push(() => stream.stop());
+    await waitFor('events to be stored', () => database.rowCount(), (rows) => rows >= 100, { timeoutMs: 120_000 });
+    await waitFor('letters to be published', () => endOffsetTotal(admin, topics.dlqTopic), (letters) => letters >= 10, { timeoutMs: 60_000 });
+
+    await killLeaderAndBringBack(topics.topic, 1);
+    await killLeaderAndBringBack(topics.dlqTopic, 0);
+
+    const produced = await stream.stop();
+    const ends = await topics.endOffsets();
+    assert.equal([...ends.values()].reduce((sum, end) => sum + Number(end), 0), produced, 'the idempotent producer wrote each message once');
+    await waitFor(
+      "the group's committed offsets to reach the end of every partition",
+      () => topics.committedOffsets(),
+      (committed) => [...ends].every(([partition, end]) => committed.get(partition) === end),
+      { timeoutMs: 120_000 },
+    );
+
+    const validIndexes = Array.from({ length: produced }, (_, index) => index).filter((index) => !isInvalid(index));
+    const invalidIndexes = Array.from({ length: produced }, (_, index) => index).filter(isInvalid);
+    const { rows } = await sql<{ changes: string; coordinates: string }>`
+      SELECT event_data->'payload'->>'changes' AS changes, kafka_partition || ':' || kafka_offset AS coordinates
+      FROM todo_event_logs`.execute(database.db);
+    assert.equal(new Set(rows.map((row) => row.coordinates)).size, rows.length, 'a Kafka record is stored twice');
+    assert.deepEqual(
+      rows.map((row) => row.changes).sort(),
+      validIndexes.map((index) => JSON.parse(String(todoEvent(index, runId).value)).payload.changes as string).sort(),
+      'every valid event is stored exactly once',
+    );
+
+    // The dead-letter topic is fresh and written by the consumer only: its end is the number of letters.
+    assert.equal(await endOffsetTotal(admin, topics.dlqTopic), invalidIndexes.length, 'every invalid event is dead-lettered exactly once');
+    const letters = await topics.deadLetters(invalidIndexes.length);
+    assert.deepEqual(letters.map((letter) => letter.value).sort(), invalidIndexes.map((index) => String(streamMessage(index).value)).sort());
+    assert.ok(letters.every((letter) => letter.headers[deadLetterHeaders.reason] === 'invalid_json'));
+    const coordinates = [...rows.map((row) => row.coordinates), ...letters.map((l) => `${l.headers[deadLetterHeaders.partition]}:${l.headers[deadLetterHeaders.offset]}`)];
+    assert.equal(new Set(coordinates).size, produced, 'each record became a row or a letter, none both');
+
+    assert.equal(consumer.child.exitCode, null, 'the consumer exited');
+    assert.ok(consumer.child.pid !== undefined && isProcessAlive(consumer.child.pid), 'the consumer process is alive');
+    assert.deepEqual(consumer.logLines().filter((line) => line.level === 'fatal'), [], 'nothing fatal was logged');
+    assert.equal((await getProbe(httpPort, '/livez')).status, 200);
+    await waitFor('/readyz', () => getProbe(httpPort, '/readyz'), (probe) => probe.status === 200, { timeoutMs: 60_000 });
+  });
+});
