@@ -23,8 +23,23 @@ function isInvalid(index: number): boolean {
   return index % invalidEvery === invalidEvery - 1;
 }
 
+const partitions = 3;
+
+/** The `index`-th message, on partition `index % partitions`. */
 function streamMessage(index: number): Message {
-  return isInvalid(index) ? { key: `invalid-${index}`, value: `not json #${index} (${runId})` } : todoEvent(index, runId);
+  const message = isInvalid(index) ? { key: `invalid-${index}`, value: `not json #${index} (${runId})` } : todoEvent(index, runId);
+  return { ...message, partition: index % partitions };
+}
+
+/**
+ * One send per partition: a kafkajs 2.2.4 send that spans several leaders can resolve without the
+ * messages of a partition whose leadership moved to a broker that had already answered (tulios/kafkajs#1798).
+ */
+async function producePerPartition(topics: TestTopics, messages: Message[]): Promise<void> {
+  for (let partition = 0; partition < partitions; partition += 1) {
+    const ofPartition = messages.filter((message) => message.partition === partition);
+    if (ofPartition.length > 0) await topics.produce(ofPartition);
+  }
 }
 
 interface PartitionState {
@@ -40,8 +55,29 @@ async function partitionState(admin: Admin, topic: string, partition: number): P
   return { leader: found.leader, isr: found.isr, replicas: found.replicas };
 }
 
+/** What `actual` holds not exactly once of `expected`, and what it holds besides: all empty when they match. */
+function exactlyOnceDiff(actual: readonly string[], expected: readonly string[]): { missing: string[]; repeated: string[]; unexpected: string[] } {
+  const counts = new Map<string, number>();
+  for (const item of actual) counts.set(item, (counts.get(item) ?? 0) + 1);
+  const wanted = new Set(expected);
+  return {
+    missing: expected.filter((item) => !counts.has(item)),
+    repeated: [...counts].filter(([item, count]) => wanted.has(item) && count > 1).map(([item]) => item),
+    unexpected: [...counts.keys()].filter((item) => !wanted.has(item)),
+  };
+}
+
+function total(offsets: ReadonlyMap<number, string>): number {
+  return [...offsets.values()].reduce((sum, offset) => sum + Number(offset), 0);
+}
+
 async function endOffsetTotal(admin: Admin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+/** The dead-letter topic's end, asked again while a client's metadata still names a leader that moved. */
+function lettersOnTopic(admin: Admin, topic: string): Promise<number> {
+  return waitFor(`the end of ${topic}`, () => endOffsetTotal(admin, topic), () => true);
 }
 
 describe('the leader of a partition killed mid-stream in a three-broker cluster', () => {
@@ -62,7 +98,7 @@ describe('the leader of a partition killed mid-stream in a three-broker cluster'
     cleanups.push(() => database.drop());
     topics = new TestTopics(cluster.brokers.split(','));
     cleanups.push(() => topics.close());
-    await topics.create(3, { 'min.insync.replicas': '2' });
+    await topics.create(partitions, { 'min.insync.replicas': '2' }, { dlqPartitions: partitions });
     admin = topics.kafka.admin();
     cleanups.push(() => admin.disconnect());
     await admin.connect();
@@ -98,21 +134,21 @@ describe('the leader of a partition killed mid-stream in a three-broker cluster'
       { timeoutMs: 60_000 },
     );
     // Produced, stored and dead-lettered while the node is down.
-    const [rowsBefore, lettersBefore] = [await database.rowCount(), await endOffsetTotal(admin, topics.dlqTopic)];
+    const [rowsBefore, lettersBefore] = [await database.rowCount(), await lettersOnTopic(admin, topics.dlqTopic)];
     await waitFor('the stream to go on without the node', async () => stream.count, (count) => count >= producedBefore + 200, { timeoutMs: 60_000 });
     await waitFor('rows to be stored without the node', () => database.rowCount(), (rows) => rows > rowsBefore, { timeoutMs: 60_000 });
     await waitFor('letters to be published without the node', () => endOffsetTotal(admin, topics.dlqTopic), (letters) => letters > lettersBefore, { timeoutMs: 60_000 });
     await node.start();
     await waitFor(
       `node ${leader} back in the ISR of every partition`,
-      async () => [...(await Promise.all([0, 1, 2].map((p) => partitionState(admin, topics.topic, p)))), await partitionState(admin, topics.dlqTopic, 0)],
+      async () => Promise.all([topics.topic, topics.dlqTopic].flatMap((name) => Array.from({ length: partitions }, (_, p) => partitionState(admin, name, p)))),
       (states) => states.every((state) => state.isr.length === 3),
       { timeoutMs: 120_000 },
     );
   }
 
-  it('stores every event once and publishes every letter once while leaders die and come back, the consumer never restarted', async () => {
-    stream = new SteadyStream((messages) => topics.produce(messages), streamMessage);
+  it('stores every event once and loses no letter while leaders die and come back, the consumer never restarted', async () => {
+    stream = new SteadyStream((messages) => producePerPartition(topics, messages), streamMessage);
     cleanups.push(() => stream.stop());
     await waitFor('events to be stored', () => database.rowCount(), (rows) => rows >= 100, { timeoutMs: 120_000 });
     await waitFor('letters to be published', () => endOffsetTotal(admin, topics.dlqTopic), (letters) => letters >= 10, { timeoutMs: 60_000 });
@@ -121,8 +157,10 @@ describe('the leader of a partition killed mid-stream in a three-broker cluster'
     await killLeaderAndBringBack(topics.dlqTopic, 0);
 
     const produced = await stream.stop();
-    const ends = await topics.endOffsets();
-    assert.equal([...ends.values()].reduce((sum, end) => sum + Number(end), 0), produced, 'the idempotent producer wrote each message once');
+    // A leader elected a moment ago reports a high watermark that its followers have not confirmed yet.
+    const ends = await waitFor('the high watermarks to pass every acknowledged message', () => topics.endOffsets(), (offsets) => total(offsets) >= produced);
+    assert.equal(total(ends), produced, 'the idempotent producer wrote each message once');
+
     await waitFor(
       "the group's committed offsets to reach the end of every partition",
       () => topics.committedOffsets(),
@@ -133,22 +171,23 @@ describe('the leader of a partition killed mid-stream in a three-broker cluster'
     const validIndexes = Array.from({ length: produced }, (_, index) => index).filter((index) => !isInvalid(index));
     const invalidIndexes = Array.from({ length: produced }, (_, index) => index).filter(isInvalid);
     const { rows } = await sql<{ changes: string; coordinates: string }>`
-      SELECT event_data->'payload'->>'changes' AS changes, kafka_partition || ':' || kafka_offset AS coordinates
+      SELECT changes, kafka_partition || ':' || kafka_offset AS coordinates
       FROM todo_event_logs`.execute(database.db);
     assert.equal(new Set(rows.map((row) => row.coordinates)).size, rows.length, 'a Kafka record is stored twice');
-    assert.deepEqual(
-      rows.map((row) => row.changes).sort(),
-      validIndexes.map((index) => JSON.parse(String(todoEvent(index, runId).value)).payload.changes as string).sort(),
-      'every valid event is stored exactly once',
-    );
+    const noDifference = { missing: [], repeated: [], unexpected: [] };
+    const validChanges = validIndexes.map((index) => (JSON.parse(String(todoEvent(index, runId).value)) as { payload: { changes: string } }).payload.changes);
+    assert.deepEqual(exactlyOnceDiff(rows.map((row) => row.changes), validChanges), noDifference, 'every valid event is stored exactly once');
 
-    // The dead-letter topic is fresh and written by the consumer only: its end is the number of letters.
-    assert.equal(await endOffsetTotal(admin, topics.dlqTopic), invalidIndexes.length, 'every invalid event is dead-lettered exactly once');
-    const letters = await topics.deadLetters(invalidIndexes.length);
-    assert.deepEqual(letters.map((letter) => letter.value).sort(), invalidIndexes.map((index) => String(streamMessage(index).value)).sort());
+    // Letters are published at least once (README, "Delivery guarantees"): a batch whose publish failed
+    // part way, its dead-letter leader gone, is retried whole. None is lost, none stands for a stored row.
+    const letters = await topics.deadLetters(await lettersOnTopic(admin, topics.dlqTopic));
+    const invalidValues = invalidIndexes.map((index) => String(streamMessage(index).value));
+    const { missing, unexpected } = exactlyOnceDiff(letters.map((letter) => String(letter.value)), invalidValues);
+    assert.deepEqual({ missing, unexpected }, { missing: [], unexpected: [] }, 'every invalid event is dead-lettered');
     assert.ok(letters.every((letter) => letter.headers[deadLetterHeaders.reason] === 'invalid_json'));
-    const coordinates = [...rows.map((row) => row.coordinates), ...letters.map((l) => `${l.headers[deadLetterHeaders.partition]}:${l.headers[deadLetterHeaders.offset]}`)];
-    assert.equal(new Set(coordinates).size, produced, 'each record became a row or a letter, none both');
+    const letterCoordinates = new Set(letters.map((l) => `${l.headers[deadLetterHeaders.partition]}:${l.headers[deadLetterHeaders.offset]}`));
+    assert.equal(letterCoordinates.size, invalidIndexes.length, 'each letter names the record it stands for');
+    assert.equal(new Set([...rows.map((row) => row.coordinates), ...letterCoordinates]).size, produced, 'each record became a row or a letter, none both');
 
     assert.equal(consumer.child.exitCode, null, 'the consumer exited');
     assert.ok(consumer.child.pid !== undefined && isProcessAlive(consumer.child.pid), 'the consumer process is alive');

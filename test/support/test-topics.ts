@@ -39,14 +39,14 @@ export class TestTopics {
   }
 
   /** Creates the topics; `topicConfig` sets configuration entries of the main topic (e.g. max.message.bytes). */
-  async create(partitions: number, topicConfig: Record<string, string> = {}): Promise<void> {
+  async create(partitions: number, topicConfig: Record<string, string> = {}, { dlqPartitions = 1 }: { dlqPartitions?: number } = {}): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
     const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
     await this.admin.createTopics({
       waitForLeaders: true,
       topics: [
         { topic: this.topic, numPartitions: partitions, configEntries },
-        { topic: this.dlqTopic, numPartitions: 1 },
+        { topic: this.dlqTopic, numPartitions: dlqPartitions },
       ],
     });
   }
