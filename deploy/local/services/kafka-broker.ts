@@ -78,6 +78,11 @@ export interface KafkaBrokerHandle {
   stop(): Promise<void>;
   /** SIGKILL, as in a crash. Data is kept. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP, as in a long GC pause or a hung host: the node answers nothing but its connections stay
+   * open, so requests to it wait. kill() ends it; nothing resumes it.
+   */
+  freeze(): void;
   /** Stops the broker and deletes its files. */
   destroy(): Promise<void>;
 }
@@ -276,6 +281,10 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
 
   kill(): Promise<void> {
     return this.terminate('SIGKILL', 0);
+  }
+
+  freeze(): void {
+    this.process?.signal('SIGSTOP');
   }
 
   protected stopProcess(): Promise<void> {
