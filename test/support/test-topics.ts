@@ -43,20 +43,24 @@ export class TestTopics {
   async create(partitions: number, topicConfig: Record<string, string> = {}, { dlqPartitions = 1 }: { dlqPartitions?: number } = {}): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
     const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
-    await this.admin.createTopics({
-      waitForLeaders: false,
-      topics: [
-        { topic: this.topic, numPartitions: partitions, configEntries },
-        { topic: this.dlqTopic, numPartitions: dlqPartitions },
-      ],
-    });
-    // kafkajs' own waitForLeaders gives up when the node it asks does not know the topics yet, as a node
-    // of a multi-node cluster may not for a moment.
-    await waitFor(
-      'leaders of the new topics',
-      () => this.admin.fetchTopicMetadata({ topics: [this.topic, this.dlqTopic] }),
-      ({ topics }) => topics.length === 2 && topics.every(({ partitions: ofTopic }) => ofTopic.length > 0 && ofTopic.every(({ leader }) => leader >= 0)),
-    );
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: this.topic, numPartitions: partitions, configEntries },
+          { topic: this.dlqTopic, numPartitions: dlqPartitions },
+        ],
+      });
+    } catch (error) {
+      // The topics are created, but kafkajs' wait for their leaders gives up when the node it asks does
+      // not know them yet, as a node of a multi-node cluster may not for a moment: wait on.
+      if (!(error instanceof Error && 'type' in error && error.type === 'UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+      await waitFor(
+        'leaders of the new topics',
+        () => this.admin.fetchTopicMetadata({ topics: [this.topic, this.dlqTopic] }),
+        ({ topics }) => topics.length === 2 && topics.every(({ partitions: ofTopic }) => ofTopic.length > 0 && ofTopic.every(({ leader }) => leader >= 0)),
+      );
+    }
   }
 
   /** Raises the main topic's partition count to `count` (Kafka never lowers it). */
