@@ -118,7 +118,12 @@ export class EventLogConsumer {
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
     const maxMessageBytes = await readMaxMessageBytes(this.admin, dlqTopic, this.logger);
-    this.publishDeadLetters = createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes);
+    this.publishDeadLetters = createDeadLetterPublisher(this.producer, {
+      topic: dlqTopic,
+      groupId,
+      maxMessageBytes,
+      readPartitions: async () => (await this.admin.fetchTopicMetadata({ topics: [dlqTopic] })).topics[0]?.partitions ?? [],
+    });
     await this.producer.connect();
     await this.consumer.connect();
     // kafkajs applies fromBeginning to every out-of-range reset too, and its "latest" would skip records a

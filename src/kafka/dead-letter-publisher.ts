@@ -1,4 +1,4 @@
-import { CompressionTypes, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type IHeaders, type KafkaMessage, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { RejectionCode } from '../events/rejection.js';
 import { deadLetterHeaders } from './dead-letter-headers.js';
 import { fitDeadLetter, recordBatchOverheadBytes, recordSizeBytes } from './dead-letter-size.js';
@@ -47,14 +47,43 @@ function requestsOf(messages: readonly Message[], maxBatchBytes: number): Messag
   return requests;
 }
 
+/** Where and how letters are published. */
+export interface DeadLetterTopic {
+  topic: string;
+  /** The consumer group, named in every letter's headers. */
+  groupId: string;
+  /** The topic's `max.message.bytes`. */
+  maxMessageBytes: number;
+  /** The topic's partitions as the cluster sees them now, leaders included. */
+  readPartitions(): Promise<PartitionMetadata[]>;
+}
+
+/** Groups messages by the partition kafkajs' default partitioner gives them (murmur2 of the key, as Java's). */
+function byPartition(messages: readonly Message[], topic: string, partitionMetadata: PartitionMetadata[], partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>): Map<number, Message[]> {
+  const partitions = new Map<number, Message[]>();
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message });
+    const group = partitions.get(partition);
+    if (group === undefined) partitions.set(partition, [{ ...message, partition }]);
+    else group.push({ ...message, partition });
+  }
+  return partitions;
+}
+
 /**
  * Publishes to the dead-letter topic and resolves only once every in-sync replica has the messages
  * (acks: -1), so a bad message's offset is committed only after it is safe elsewhere. Requests are cut
  * to fit the topic's `max.message.bytes` (the broker refuses a larger record batch for good), and a
  * letter too large even alone is published with its value, and if need be its key and headers,
  * truncated, with headers giving the original size and SHA-256.
+ *
+ * Each send holds the letters of one partition only. kafkajs 2.2.4 keeps, across the retries of a send,
+ * the brokers that already answered: when a partition's leader dies and leadership moves to one of those,
+ * the retry skips that partition's messages and the send resolves as if they were written
+ * (tulios/kafkajs#1798). A send to a single partition has a single leader, which the retry finds anew.
  */
-export function createDeadLetterPublisher(producer: Producer, dlqTopic: string, groupId: string, maxMessageBytes: number) {
+export function createDeadLetterPublisher(producer: Pick<Producer, 'send'>, { topic, groupId, maxMessageBytes, readPartitions }: DeadLetterTopic) {
+  const partitioner = Partitioners.DefaultPartitioner();
   return async (letters: readonly DeadLetter[]): Promise<void> => {
     if (letters.length === 0) return;
     const messages = letters.map((letter) =>
@@ -64,8 +93,12 @@ export function createDeadLetterPublisher(producer: Producer, dlqTopic: string, 
         maxMessageBytes,
       ),
     );
-    for (const request of requestsOf(messages, maxMessageBytes)) {
-      await producer.send({ topic: dlqTopic, acks: -1, compression: CompressionTypes.GZIP, messages: request });
+    const partitionMetadata = await readPartitions();
+    if (partitionMetadata.length === 0) throw new Error(`the dead-letter topic ${topic} has no partitions in the cluster's metadata`);
+    for (const partitionMessages of byPartition(messages, topic, partitionMetadata, partitioner).values()) {
+      for (const request of requestsOf(partitionMessages, maxMessageBytes)) {
+        await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: request });
+      }
     }
   };
 }

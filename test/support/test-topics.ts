@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
+import { waitFor } from '../../deploy/local/system/wait-for.js';
 
 export function brokers(): string[] {
   const list = process.env.KAFKA_BROKERS;
@@ -39,16 +40,27 @@ export class TestTopics {
   }
 
   /** Creates the topics; `topicConfig` sets configuration entries of the main topic (e.g. max.message.bytes). */
-  async create(partitions: number, topicConfig: Record<string, string> = {}): Promise<void> {
+  async create(partitions: number, topicConfig: Record<string, string> = {}, { dlqPartitions = 1 }: { dlqPartitions?: number } = {}): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
     const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: this.topic, numPartitions: partitions, configEntries },
-        { topic: this.dlqTopic, numPartitions: 1 },
-      ],
-    });
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: this.topic, numPartitions: partitions, configEntries },
+          { topic: this.dlqTopic, numPartitions: dlqPartitions },
+        ],
+      });
+    } catch (error) {
+      // The topics are created, but kafkajs' wait for their leaders gives up when the node it asks does
+      // not know them yet, as a node of a multi-node cluster may not for a moment: wait on.
+      if (!(error instanceof Error && 'type' in error && error.type === 'UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+      await waitFor(
+        'leaders of the new topics',
+        () => this.admin.fetchTopicMetadata({ topics: [this.topic, this.dlqTopic] }),
+        ({ topics }) => topics.length === 2 && topics.every(({ partitions: ofTopic }) => ofTopic.length > 0 && ofTopic.every(({ leader }) => leader >= 0)),
+      );
+    }
   }
 
   /** Raises the main topic's partition count to `count` (Kafka never lowers it). */
@@ -86,12 +98,12 @@ export class TestTopics {
     await this.admin.setOffsets({ groupId: this.groupId, topic: this.topic, partitions });
   }
 
-  /** Every message on the dead-letter topic, read by a fresh group from the beginning. */
-  async deadLetters(expected: number): Promise<ReceivedMessage[]> {
+  /** Every message on the dead-letter topic (or `topic`), read by a fresh group from the beginning. */
+  async deadLetters(expected: number, topic = this.dlqTopic): Promise<ReceivedMessage[]> {
     const consumer = this.kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
     const received: ReceivedMessage[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: this.dlqTopic, fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     const done = new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) => {

@@ -58,3 +58,34 @@ describe('renderServerProperties with a SASL_SSL listener', () => {
     assert.deepEqual(scramCredentialArguments(undefined), []);
   });
 });
+
+describe('renderServerProperties for a node of a cluster', () => {
+  const base = { brokerPort: 9092, controllerPort: 9093, dataDir: '/tmp/data', advertisedHost: '127.0.0.1', overrides: {} };
+  const voters = [
+    { nodeId: 1, controllerPort: 9093 },
+    { nodeId: 2, controllerPort: 9193 },
+    { nodeId: 3, controllerPort: 9293 },
+  ];
+
+  it('names its own node id and every voter of the quorum', () => {
+    const properties = parse(renderServerProperties({ ...base, brokerPort: 9192, controllerPort: 9193, quorum: { nodeId: 2, voters } }));
+    assert.equal(properties.get('node.id'), '2');
+    assert.equal(properties.get('process.roles'), 'broker,controller');
+    assert.equal(properties.get('controller.quorum.voters'), '1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293');
+    assert.equal(properties.get('listeners'), 'PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193');
+  });
+
+  it('replicates topics and internal topics to three nodes and needs two in sync, as production does', () => {
+    const properties = parse(renderServerProperties({ ...base, quorum: { nodeId: 1, voters } }));
+    for (const key of ['default.replication.factor', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor']) assert.equal(properties.get(key), '3', key);
+    for (const key of ['min.insync.replicas', 'transaction.state.log.min.isr']) assert.equal(properties.get(key), '2', key);
+  });
+
+  it('keeps a single node voting alone, with nothing replicated', () => {
+    const properties = parse(renderServerProperties(base));
+    assert.equal(properties.get('node.id'), '1');
+    assert.equal(properties.get('controller.quorum.voters'), '1@127.0.0.1:9093');
+    assert.equal(properties.get('default.replication.factor'), '1');
+    assert.equal(properties.get('min.insync.replicas'), '1');
+  });
+});

@@ -1,7 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { LOOPBACK_HOST } from '../system/free-port.js';
 
+/** The node id of a single-node broker, and of the first node of a cluster. */
 export const KAFKA_NODE_ID = 1;
+
+/** A controller of the KRaft quorum: its node id and its CONTROLLER listener's loopback port. */
+export interface KafkaQuorumVoter {
+  readonly nodeId: number;
+  readonly controllerPort: number;
+}
+
+/** Which node of which quorum a combined broker+controller is. */
+export interface KafkaQuorumMembership {
+  readonly nodeId: number;
+  /** Every controller of the cluster, this node included. */
+  readonly voters: readonly KafkaQuorumVoter[];
+}
 
 export interface KafkaServerSettings {
   readonly brokerPort: number;
@@ -13,6 +27,8 @@ export interface KafkaServerSettings {
   readonly saslSsl?: SaslSslListenerSettings;
   /** Extra or overriding server.properties entries. */
   readonly overrides: Readonly<Record<string, string>>;
+  /** Its place in a multi-node cluster; a single node (KAFKA_NODE_ID, voting alone) without it. */
+  readonly quorum?: KafkaQuorumMembership;
 }
 
 /** A SASL user of the local broker. */
@@ -68,8 +84,15 @@ export function scramCredentialArguments(listener: SaslSslListenerSettings | und
   return ['--add-scram', `SCRAM-SHA-512=[name=${username},password=${password}]`];
 }
 
-/** server.properties for a single combined broker+controller in KRaft mode, sized for tests. */
-export function renderServerProperties({ brokerPort, controllerPort, dataDir, advertisedHost, saslSsl, overrides }: KafkaServerSettings): string {
+/**
+ * server.properties for a combined broker+controller in KRaft mode, sized for tests: a single node, or
+ * one node of a cluster whose topics are replicated to every node (at most three) and, from three on,
+ * need two in-sync replicas, as a production cluster's do.
+ */
+export function renderServerProperties({ brokerPort, controllerPort, dataDir, advertisedHost, saslSsl, overrides, quorum }: KafkaServerSettings): string {
+  const { nodeId, voters } = quorum ?? { nodeId: KAFKA_NODE_ID, voters: [{ nodeId: KAFKA_NODE_ID, controllerPort }] };
+  const replicas = String(Math.min(voters.length, 3));
+  const minInSync = voters.length >= 3 ? '2' : '1';
   const listenHost = advertisedHost === LOOPBACK_HOST ? LOOPBACK_HOST : '0.0.0.0';
   const listeners = [`PLAINTEXT://${listenHost}:${brokerPort}`, `CONTROLLER://${LOOPBACK_HOST}:${controllerPort}`];
   const advertisedListeners = [`PLAINTEXT://${advertisedHost}:${brokerPort}`];
@@ -82,8 +105,8 @@ export function renderServerProperties({ brokerPort, controllerPort, dataDir, ad
   }
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
-    'node.id': String(KAFKA_NODE_ID),
-    'controller.quorum.voters': `${KAFKA_NODE_ID}@${LOOPBACK_HOST}:${controllerPort}`,
+    'node.id': String(nodeId),
+    'controller.quorum.voters': voters.map((voter) => `${voter.nodeId}@${LOOPBACK_HOST}:${voter.controllerPort}`).join(','),
     listeners: listeners.join(','),
     'advertised.listeners': advertisedListeners.join(','),
     'controller.listener.names': 'CONTROLLER',
@@ -93,13 +116,13 @@ export function renderServerProperties({ brokerPort, controllerPort, dataDir, ad
     'log.dirs': dataDir,
     'auto.create.topics.enable': 'false',
     'num.partitions': '1',
-    'default.replication.factor': '1',
-    'min.insync.replicas': '1',
-    'offsets.topic.replication.factor': '1',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
-    'share.coordinator.state.topic.replication.factor': '1',
-    'share.coordinator.state.topic.min.isr': '1',
+    'default.replication.factor': replicas,
+    'min.insync.replicas': minInSync,
+    'offsets.topic.replication.factor': replicas,
+    'transaction.state.log.replication.factor': replicas,
+    'transaction.state.log.min.isr': minInSync,
+    'share.coordinator.state.topic.replication.factor': replicas,
+    'share.coordinator.state.topic.min.isr': minInSync,
     // Fewer internal partitions than the default 50 make the first consumer group / transaction noticeably faster to set up.
     'offsets.topic.num.partitions': '4',
     'transaction.state.log.num.partitions': '4',

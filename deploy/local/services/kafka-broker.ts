@@ -7,9 +7,11 @@ import { resolveJava } from './java-runtime.js';
 import { ClassDataArchive } from './kafka-class-data-archive.js';
 import {
   generateClusterId,
+  KAFKA_NODE_ID,
   renderLog4jConfig,
   renderServerProperties,
   scramCredentialArguments,
+  type KafkaQuorumVoter,
   type KafkaSaslUser,
   type SaslSslListenerSettings,
 } from './kafka-broker-config.js';
@@ -59,6 +61,8 @@ export interface KafkaBrokerHandle {
   readonly brokers: string;
   /** Bootstrap address of the SASL_SSL listener, "localhost:PORT"; undefined without one. */
   readonly saslSslBrokers: string | undefined;
+  /** Its KRaft node id: KAFKA_NODE_ID for a single broker. */
+  readonly nodeId: number;
   readonly port: number;
   readonly controllerPort: number;
   readonly version: string;
@@ -74,6 +78,11 @@ export interface KafkaBrokerHandle {
   stop(): Promise<void>;
   /** SIGKILL, as in a crash. Data is kept. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP, as in a long GC pause or a hung host: the node answers nothing but its connections stay
+   * open, so requests to it wait. kill() ends it; nothing resumes it.
+   */
+  freeze(): void;
   /** Stops the broker and deletes its files. */
   destroy(): Promise<void>;
 }
@@ -87,31 +96,72 @@ const JVM_FLAGS = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHea
 
 /** Downloads (once) and starts a single-node KRaft Kafka broker on free loopback ports. */
 export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBrokerHandle> {
-  const version = options.version ?? DEFAULT_KAFKA_VERSION;
-  const [runtime, java] = await Promise.all([ensureKafkaJars(version, options.cacheDir ?? resolveCacheDir()), resolveJava()]);
-  const classDataArchive = options.classDataSharing === false ? undefined : await ClassDataArchive.locate(runtime.runtimeDir, runtime.libsDir, java);
+  const runtime = await resolveKafkaRuntime(options);
   const [brokerPort, controllerPort, saslSslPort] = await findFreePorts(3);
   if (brokerPort === undefined || controllerPort === undefined || saslSslPort === undefined) throw new Error('Could not find three free ports for Kafka');
-  const workDir = await mkdtemp(join(tmpdir(), 'todo-history-kafka-'));
   const saslSsl = options.saslSsl === undefined ? undefined : await saslSslListener(options.saslSsl, saslSslPort);
+  const broker = await prepareKafkaNode(runtime, options, { nodeId: KAFKA_NODE_ID, brokerPort, controllerPort, clusterId: generateClusterId(), saslSsl });
+  try {
+    await broker.start();
+    return broker;
+  } catch (error) {
+    await broker.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The Kafka version's jars and the Java that runs them, shared by every node started from them. */
+export interface KafkaRuntime {
+  readonly version: string;
+  readonly java: string;
+  readonly runtimeDir: string;
+  readonly libsDir: string;
+}
+
+/** Downloads the version's jars (once) and finds Java. */
+export async function resolveKafkaRuntime(options: Pick<KafkaBrokerOptions, 'version' | 'cacheDir'>): Promise<KafkaRuntime> {
+  const version = options.version ?? DEFAULT_KAFKA_VERSION;
+  const [{ runtimeDir, libsDir }, java] = await Promise.all([ensureKafkaJars(version, options.cacheDir ?? resolveCacheDir()), resolveJava()]);
+  return { version, java, runtimeDir, libsDir };
+}
+
+/** Where one node of a cluster sits: its id, its ports and the cluster it belongs to. */
+export interface KafkaNodePlacement {
+  readonly nodeId: number;
+  readonly brokerPort: number;
+  readonly controllerPort: number;
+  readonly clusterId: string;
+  /** Every controller of the cluster; a single node votes alone without it. */
+  readonly voters?: readonly KafkaQuorumVoter[];
+  readonly saslSsl?: SaslSslListenerSettings | undefined;
+}
+
+/**
+ * A broker+controller node in a temporary work dir, configured and formatted but not started: a
+ * cluster's nodes must start together, since none is ready before a majority of controllers runs.
+ */
+export async function prepareKafkaNode(runtime: KafkaRuntime, options: KafkaBrokerOptions, placement: KafkaNodePlacement): Promise<KafkaBrokerHandle> {
+  const classDataArchive = options.classDataSharing === false ? undefined : await ClassDataArchive.locate(runtime.runtimeDir, runtime.libsDir, runtime.java);
+  const workDir = await mkdtemp(join(tmpdir(), 'todo-history-kafka-'));
   const broker = new LocalKafkaBroker({
-    version,
-    java,
+    version: runtime.version,
+    java: runtime.java,
     classpath: join(runtime.libsDir, '*'),
     classDataArchive,
     workDir,
-    brokerPort,
-    controllerPort,
-    clusterId: generateClusterId(),
+    nodeId: placement.nodeId,
+    brokerPort: placement.brokerPort,
+    controllerPort: placement.controllerPort,
+    voters: placement.voters,
+    clusterId: placement.clusterId,
     maxHeap: options.maxHeap ?? DEFAULT_MAX_HEAP,
     startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
     advertisedHost: options.advertisedHost ?? LOOPBACK_HOST,
-    saslSsl,
+    saslSsl: placement.saslSsl,
   });
   try {
     await broker.prepare(options.serverProperties ?? {});
-    await broker.start();
     return broker;
   } catch (error) {
     await broker.destroy().catch(() => undefined);
@@ -134,8 +184,10 @@ interface LocalKafkaBrokerSettings {
   readonly classpath: string;
   readonly classDataArchive: ClassDataArchive | undefined;
   readonly workDir: string;
+  readonly nodeId: number;
   readonly brokerPort: number;
   readonly controllerPort: number;
+  readonly voters: readonly KafkaQuorumVoter[] | undefined;
   readonly clusterId: string;
   readonly maxHeap: string;
   readonly startupTimeoutMs: number;
@@ -160,6 +212,9 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
     this.log4jConfigFile = join(settings.workDir, 'log4j2.properties');
   }
 
+  get nodeId(): number {
+    return this.settings.nodeId;
+  }
   get port(): number {
     return this.settings.brokerPort;
   }
@@ -186,6 +241,7 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
         advertisedHost: this.settings.advertisedHost,
         saslSsl: this.settings.saslSsl,
         overrides: serverPropertyOverrides,
+        ...(this.settings.voters === undefined ? {} : { quorum: { nodeId: this.settings.nodeId, voters: this.settings.voters } }),
       }),
     );
     await writeFile(this.log4jConfigFile, renderLog4jConfig());
@@ -220,11 +276,15 @@ class LocalKafkaBroker extends LocalService implements KafkaBrokerHandle {
       orphanSignal: 'SIGKILL',
       workDir: this.settings.workDir,
     });
-    await this.awaitReady(service, () => isKafkaBrokerReady(this.brokers, this.settings.brokerPort), this.settings.startupTimeoutMs, this.logFile);
+    await this.awaitReady(service, () => isKafkaBrokerReady(this.brokers, this.settings.brokerPort, this.settings.nodeId), this.settings.startupTimeoutMs, this.logFile);
   }
 
   kill(): Promise<void> {
     return this.terminate('SIGKILL', 0);
+  }
+
+  freeze(): void {
+    this.process?.signal('SIGSTOP');
   }
 
   protected stopProcess(): Promise<void> {

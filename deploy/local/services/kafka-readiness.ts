@@ -2,8 +2,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { isPortAccepting } from '../system/free-port.js';
 import { KAFKA_NODE_ID } from './kafka-broker-config.js';
 
-/** True once the broker accepts connections and answers metadata requests listing itself. */
-export async function isKafkaBrokerReady(brokers: string, port: number): Promise<boolean> {
+/** True once the broker accepts connections and answers metadata requests listing itself (node `nodeId`). */
+export async function isKafkaBrokerReady(brokers: string, port: number, nodeId = KAFKA_NODE_ID): Promise<boolean> {
   // A cheap TCP probe first, so kafkajs is not asked to connect to a port nobody listens on yet.
   if (!(await isPortAccepting(port))) return false;
   const admin = new Kafka({
@@ -17,7 +17,7 @@ export async function isKafkaBrokerReady(brokers: string, port: number): Promise
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.some((broker) => broker.nodeId === KAFKA_NODE_ID);
+    return cluster.brokers.some((broker) => broker.nodeId === nodeId);
   } catch {
     return false;
   } finally {
