@@ -13,6 +13,7 @@ import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
+import { failureFields } from '../process/describe-error.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
 import { planBatch, type LogExtent } from './batch-plan.js';
 import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
@@ -200,7 +201,7 @@ export class EventLogConsumer {
       const offset = nextOffset({ lastOffset: () => payload.lastOffset });
       this.consumer.commitOffsets([{ topic, partition, offset }]).then(
         () => this.recordLag(partition, Number(BigInt(payload.offsetLag))),
-        (error: unknown) => this.logger.warn({ err: error, topic, partition, offset }, 'committing past control records failed; the next batch commits past them'),
+        (error: unknown) => this.logger.warn({ ...failureFields(error), topic, partition, offset }, 'committing past control records failed; the next batch commits past them'),
       );
     });
   }
@@ -364,7 +365,7 @@ export class EventLogConsumer {
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {
     const retry = this.pauseForRetry(topic, partition, fromOffset, error instanceof Error ? error.message : String(error));
-    if (retry !== undefined) this.logger.error({ err: error, topic, partition, fromOffset, ...retry }, 'storing batch failed; partition paused until the retry');
+    if (retry !== undefined) this.logger.error({ ...failureFields(error), topic, partition, fromOffset, ...retry }, 'storing batch failed; partition paused until the retry');
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
+import { failureFields } from '../process/describe-error.js';
 
 export interface LagPollerOptions {
   admin: Admin;
@@ -36,7 +37,7 @@ export function startLagPoller(options: LagPollerOptions): () => void {
     try {
       await measureLag(options);
     } catch (error) {
-      options.logger.warn({ err: error }, 'could not measure consumer lag');
+      options.logger.warn(failureFields(error), 'could not measure consumer lag');
     }
     if (running) timer = setTimeout(() => void poll(), options.intervalMs);
   };
