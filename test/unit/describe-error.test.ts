@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { failureFields } from '../../src/process/describe-error.js';
+
+// kafkajs's errors come through its default export: Node finds no named exports of them.
+const { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
 
 describe('failureFields', () => {
   it('gives an expected condition its code and message, without a stack', () => {
