@@ -57,7 +57,7 @@ describe('the chart\'s monitoring objects on a real cluster', () => {
   it('stores the PrometheusRule and the dashboard as the chart rendered them', async () => {
     const stored = JSON.parse(await kubectl('-n', release.namespace, 'get', 'prometheusrule', release.deployment, '-o', 'json')) as PrometheusRuleObject;
     assert.deepEqual(stored.spec.groups.map((group) => group.name), ['todo-history-consumer', 'todo-history-scaler']);
-    assert.equal(stored.spec.groups.flatMap((group) => group.rules).length, 8, 'no rule was pruned by the CRD\'s schema');
+    assert.equal(stored.spec.groups.flatMap((group) => group.rules).length, 10, 'no rule was pruned by the CRD\'s schema');
     const dashboard = JSON.parse(await kubectl('-n', release.namespace, 'get', 'configmap', `${release.deployment}-dashboard`, '-o', 'json')) as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
     assert.equal(dashboard.metadata.labels.grafana_dashboard, '1');
     const shipped = JSON.parse(await fs.readFile(path.join(CHART_DIR, 'dashboards', 'todo-history.json'), 'utf8')) as Record<string, unknown>;

@@ -21,11 +21,14 @@ describe('stored offsets that belong to another log', () => {
   let consumer: CliProcess | undefined;
 
   function env(brokers: TestTopics = topics, extra: Record<string, string> = {}): Record<string, string> {
-    return { ...brokers.consumerEnv(), DATABASE_URL: database.url, HTTP_PORT: String(port), ...fastRecheck, ...extra };
+    return { ...brokers.consumerEnv(), DATABASE_URL: database.url, ...fastRecheck, ...extra };
   }
 
-  function start(settings: Record<string, string>): CliProcess {
-    consumer = startCli(['consume'], settings);
+  /** Starts a consumer with a probe port of its own, so that a consumer a failed test left behind answers no probe of the next. */
+  async function start(settings: Record<string, string>): Promise<CliProcess> {
+    consumer?.child.kill('SIGKILL');
+    port = await findFreePort();
+    consumer = startCli(['consume'], { ...settings, HTTP_PORT: String(port) });
     return consumer;
   }
 
@@ -60,16 +63,13 @@ describe('stored offsets that belong to another log', () => {
   /** Deletes the topic and creates it again under the same name, empty, as an operator would. */
   async function recreateTopic(): Promise<void> {
     await admin.deleteTopics({ topics: [topics.topic] });
-    await waitFor(
-      'the topic to be created again once its deletion completes',
-      () => admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.topic, numPartitions: 1 }] }),
-      (created) => created,
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    const slow = { timeoutMs: 60_000, intervalMs: 500 };
+    await waitFor('the topic\'s deletion to complete', () => admin.listTopics(), (names) => !names.includes(topics.topic), slow);
+    await waitFor('the topic to be created again', () => admin.createTopics({ topics: [{ topic: topics.topic, numPartitions: 1 }] }), (created) => created, slow);
+    await waitFor('a leader for the new topic\'s partition', () => admin.fetchTopicOffsets(topics.topic), (offsets) => offsets.length === 1, slow);
   }
 
   before(async () => {
-    port = await findFreePort();
     database = await createTestDatabase();
     topics = new TestTopics();
     await topics.create(1);
@@ -86,14 +86,14 @@ describe('stored offsets that belong to another log', () => {
 
   it('blocks a partition of a topic recreated while the consumer was stopped, skips nothing, and reads the new topic once the operator resets', async () => {
     await topics.produce(todoEvents(0, 30));
-    const first = start(env());
+    const first = await start(env());
     await caughtUp();
     await stop(first);
     assert.equal(await storedOffset(topics.topic), '30');
 
     await recreateTopic();
     await topics.produce(todoEvents(1_000, 10));
-    const second = start(env());
+    const second = await start(env());
     const reason = await blocked('past_log_end');
     assert.match(reason, /partition 0 blocked: its stored offset 30 lies past the log's end 10/);
     assert.equal(await database.rowCount(), 30, 'nothing of the new topic is stored before the operator decides');
@@ -133,7 +133,7 @@ describe('stored offsets that belong to another log', () => {
       otherTopics = new TestTopics([other.brokers], topics.topic, topics.groupId);
       await otherTopics.create(1);
       await otherTopics.produce(todoEvents(3_000, 50));
-      const moved = start(env(otherTopics));
+      const moved = await start(env(otherTopics));
       const reason = await blocked('other_cluster');
       assert.match(reason, new RegExp(`read from Kafka cluster \\S+, but the brokers are cluster ${other.clusterId}`));
       assert.equal(await database.rowCount(), 44);
