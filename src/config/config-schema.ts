@@ -36,6 +36,7 @@ export interface AppConfig {
     timescaledb: TimescaledbMode;
     poolSize: number;
     insertChunkRows: number;
+    maxDaysPerTransaction: number;
     connectTimeoutMs: number;
     statementTimeoutMs: number;
     lockTimeoutMs: number;
@@ -291,6 +292,18 @@ export const configSchema: Schema<AppConfig> = {
       max: 100_000,
       default: 5_000,
       env: 'DATABASE_INSERT_CHUNK_ROWS',
+    },
+    maxDaysPerTransaction: {
+      doc:
+        'Most distinct days (TimescaleDB chunks) one transaction stores rows on; a batch spanning more is stored in several ' +
+        "transactions, each advancing the partition's offset over its part. A new chunk takes about 20 locks of PostgreSQL's " +
+        'shared lock table until its transaction ends: at the defaults (max_locks_per_transaction 64, max_connections 100) ' +
+        'one transaction alone could create about 1,270, so 100 leaves room for a dozen writers doing it at once.',
+      format: 'bounded-int',
+      min: 1,
+      max: 10_000,
+      default: 100,
+      env: 'DATABASE_MAX_DAYS_PER_TRANSACTION',
     },
     connectTimeoutMs: {
       doc: 'How long to wait for a new database connection, in milliseconds.',

@@ -16,7 +16,8 @@ import { backoffDelay } from '../retry/retry-backoff.js';
 import { planBatch } from './batch-plan.js';
 import { PartitionPositions } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
-import { storeBatch, type BatchOutcome } from './store-batch.js';
+import { splitByDays } from './split-by-days.js';
+import { mergeOutcomes, sortBatch, storeSortedBatch, type BatchOutcome } from './store-batch.js';
 
 /**
  * The offset to commit after a batch: past its last record, control records included. kafkajs hides a
@@ -213,6 +214,9 @@ export class EventLogConsumer {
     const started = performance.now();
     const next = nextOffset(batch);
     let outcome: BatchOutcome;
+    let transactions: number;
+    // Where a retry fetches from: past the parts of the batch already committed.
+    let resumeAt = first.offset;
     try {
       const plan = planBatch(await this.positions.of(partition), first.offset, next);
       if (plan.kind === 'reread') {
@@ -232,12 +236,22 @@ export class EventLogConsumer {
       }
       const { storeFrom } = plan;
       const toStore = storeFrom === null ? messages : messages.filter((m) => BigInt(m.offset) >= BigInt(storeFrom));
-      outcome = await this.store.inBatchTransaction({ topic, partition, from: plan.from, to: next }, (trx) =>
-        storeBatch({ topic, partition, messages: toStore }, { writeRows: trx.writeRows, publishDeadLetters }, this.config.events, this.logger),
-      );
+      const parts = splitByDays(sortBatch({ topic, partition, messages: toStore }, this.config.events, this.logger), this.config.database.maxDaysPerTransaction);
+      const outcomes: BatchOutcome[] = [];
+      let from = plan.from;
+      for (const [index, part] of parts.entries()) {
+        // A part ends where the next begins, the last past the batch: the parts' offset advances chain without a gap.
+        const to = parts[index + 1]?.messages[0]?.offset ?? next;
+        outcomes.push(await this.store.inBatchTransaction({ topic, partition, from, to }, (trx) => storeSortedBatch(part, { writeRows: trx.writeRows, publishDeadLetters })));
+        this.positions.confirm(partition, to);
+        from = to;
+        resumeAt = to;
+      }
+      outcome = mergeOutcomes(outcomes);
+      transactions = parts.length;
     } catch (error) {
       if (error instanceof OffsetFencedError) await this.yieldFenced(topic, partition, error);
-      else this.retryLater(topic, partition, first.offset, error);
+      else this.retryLater(topic, partition, resumeAt, error);
       return;
     }
     this.positions.confirm(partition, next);
@@ -264,6 +278,7 @@ export class EventLogConsumer {
         rowsWritten: outcome.inserted,
         duplicates: outcome.duplicates,
         deadLettered: outcome.deadLetters.length,
+        transactions,
         ms: Math.round(ms),
       },
       'batch stored',
