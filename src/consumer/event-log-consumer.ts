@@ -246,6 +246,8 @@ export class EventLogConsumer {
         this.positions.confirm(partition, to);
         from = to;
         resumeAt = to;
+        // A batch of many parts can outlast the session timeout; kafkajs sends one only once the interval is up.
+        if (index < parts.length - 1) await heartbeat();
       }
       outcome = mergeOutcomes(outcomes);
       transactions = parts.length;

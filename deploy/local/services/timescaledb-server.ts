@@ -22,7 +22,8 @@ export interface TimescaledbServer {
  * A PostgreSQL server with real TimescaleDB, built from the release source (once, cached) and added to a
  * relocated copy of the machine's installation; undefined when the source is not beside the repository
  * (a clone without `../shared`). PostgreSQL's own defaults for connections and locks (100 and 64), so
- * limits found on it hold on a server left at its defaults; telemetry off, as the tests are offline.
+ * limits found on it hold on a server left at its defaults; telemetry off, as the tests are offline;
+ * pg_stat_statements, so tests can tell which statements wrote.
  */
 export async function startTimescaledbServer(options: TimescaledbServerOptions = {}): Promise<TimescaledbServer | undefined> {
   const version = options.version ?? DEFAULT_TIMESCALEDB_VERSION;
@@ -34,7 +35,7 @@ export async function startTimescaledbServer(options: TimescaledbServerOptions =
     await cp(build.libDir, libDir, { recursive: true });
   });
   try {
-    const preload: Record<string, string> = options.preloaded === false ? {} : { shared_preload_libraries: 'timescaledb' };
+    const preload: Record<string, string> = options.preloaded === false ? {} : { shared_preload_libraries: 'timescaledb,pg_stat_statements' };
     const server = await startPostgresServer({
       ...options.postgres,
       serverProgram: installation.program,
