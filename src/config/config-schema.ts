@@ -41,7 +41,7 @@ export interface AppConfig {
     statementTimeoutMs: number;
     lockTimeoutMs: number;
   };
-  events: { maxBytes: number; maxDepth: number };
+  events: { maxBytes: number; maxDepth: number; maxTimeSkewDays: number };
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
@@ -346,6 +346,17 @@ export const configSchema: Schema<AppConfig> = {
       max: 1_000,
       default: 64,
       env: 'EVENT_MAX_DEPTH',
+    },
+    maxTimeSkewDays: {
+      doc:
+        "Most days an event's time may lie from its Kafka record's timestamp; a time further away is treated as invalid " +
+        '(the next valid time is stored, the given one kept in event_data). 0: no limit, as a backfill of history needs; ' +
+        'on TimescaleDB each distinct far day is a chunk of its own.',
+      format: 'bounded-int',
+      min: 0,
+      max: 3_650_000,
+      default: 0,
+      env: 'EVENT_MAX_TIME_SKEW_DAYS',
     },
   },
   retry: retrySchema,

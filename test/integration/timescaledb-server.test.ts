@@ -6,7 +6,6 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import { PartitionBatchStore } from '../../src/db/partition-batch-store.js';
-import { getGroupsSummary } from '../../src/db/read-queries.js';
 import type { Database } from '../../src/db/database.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { runCli, startCli } from '../../deploy/local/cli-process.js';
@@ -14,6 +13,7 @@ import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { waitFor } from '../../deploy/local/system/wait-for.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
 import { realTimescaledbUrl, withoutRealTimescaledb } from '../support/real-timescaledb.js';
+import { scannedGroupsSummary, scannedGroupTasksSummary } from '../support/scanned-summaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { brokers, TestTopics } from '../support/test-topics.js';
 
@@ -26,6 +26,9 @@ async function timescaledbDatabase(): Promise<TestDatabase> {
   const { code, output } = await runCli(['migrate', 'latest'], { DATABASE_URL: database.url });
   assert.equal(code, 0, output);
   assert.match(output, /todo_event_logs is a TimescaleDB hypertable/);
+  // Past days are what these tests write: a refresh by the scheduler while they write would leave rows
+  // written after it to the next refresh (late rows), and the tests compare with the rows at once.
+  await sql`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`.execute(database.db);
   return database;
 }
 
@@ -132,7 +135,7 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
       WHERE j.proc_name = 'policy_refresh_continuous_aggregate' ORDER BY c.view_name`.execute(db.db);
     assert.deepEqual(jobs.map((job) => job.view), ['todo_group_activity_daily', 'todo_task_activity_daily']);
     const since = new Date();
-    for (const { job } of jobs) await sql`SELECT alter_job(${job}, schedule_interval => interval '1 second', next_start => now())`.execute(db.db);
+    for (const { job } of jobs) await sql`SELECT alter_job(${job}, scheduled => true, schedule_interval => interval '1 second', next_start => now())`.execute(db.db);
     await waitFor(
       'both refresh jobs to succeed after the schedule changed',
       async () => (await sql<{ job: number; successes: number; finished: Date | null }>`
@@ -178,10 +181,10 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
     const asReader = (args: string[]) => runCli(['logs', ...args], { DATABASE_URL: reader, KAFKA_BROKERS: brokers().join(',') });
     const groups = await asReader(['groups']);
     assert.equal(groups.code, 0, groups.output);
-    assert.deepEqual(JSON.parse(groups.output), JSON.parse(JSON.stringify(await getGroupsSummary(db.db))));
+    assert.deepEqual(JSON.parse(groups.output), JSON.parse(JSON.stringify(await scannedGroupsSummary(db.db, {}))));
     const tasks = await asReader(['group-tasks', 'group-1']);
     assert.equal(tasks.code, 0, tasks.output);
-    assert.equal((JSON.parse(tasks.output) as unknown[]).length, 100, 'the task summary, read from its continuous aggregate');
+    assert.deepEqual(JSON.parse(tasks.output), JSON.parse(JSON.stringify(await scannedGroupTasksSummary(db.db, 'group-1', {}))));
   });
 
   it('takes concurrent writers of different partitions creating the same new chunks at once', async () => {
