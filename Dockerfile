@@ -9,18 +9,18 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot@sha256:774b7d020b2
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No install scripts: the only one is the `node` devDependency's, which fetches the tests' Node; this stage has its own.
+COPY patches ./patches
+# No install scripts: the `node` devDependency's fetches the tests' Node, which this stage has of its own.
+# So the project's postinstall does not run either: the patches of patches/ (kafkajs) are applied here.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+RUN npx --no-install patch-package --error-on-fail
 COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
 # tsconfig also includes test/, which is not copied: only dist/src and dist/migrations are built.
 RUN npm run build
-
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+# The runtime gets this patched tree without the dev dependencies (a second npm ci would undo the patches).
+RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
@@ -34,7 +34,7 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8"
 # package.json carries "type": "module", which the compiled ESM needs.
 COPY package.json ./
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # The CLI finds the migrations at dist/migrations, relative to dist/src/db.
 COPY --from=build /app/dist/migrations ./dist/migrations

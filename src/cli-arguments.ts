@@ -20,7 +20,7 @@ Commands:
   logs group-tasks <groupId>   a group's tasks with their event counts and last activity
   dlq inspect                  count the dead letters by reason, time and offsets, with samples (JSON)
   dlq replay                   store the dead letters that are valid now, once; report the rest (JSON)
-  offsets show                 each partition's stored, committed and log offsets (JSON)
+  offsets show                 each partition's stored, committed and log offsets, and what blocks it (JSON)
   offsets reset --to WHERE     move the stored offsets where partitions continue, e.g. to read again (JSON)
 
 Options of logs:
@@ -37,7 +37,8 @@ Options of dlq (filters of the letters taken; times and offsets are the original
   --timeout-ms N               give up unless the topic is read to its end within N ms (default 120000)
 
 Options of offsets reset:
-  --to WHERE                   earliest, latest, an offset, or a time (RFC 3339: the first record at or after it)
+  --to WHERE                   earliest, latest, committed (the consumer group's), an offset, or a time
+                               (RFC 3339: the first record at or after it)
   --partition N                only partition N (default: every partition)
   --dry-run                    report the moves, change nothing
 
@@ -122,8 +123,8 @@ function dlqRequest(rest: string[], values: DlqOptionValues): DlqRequest {
 }
 
 function resetTarget(value: string | undefined): ResetTarget {
-  if (value === undefined) throw new UsageError('offsets reset needs --to earliest, latest, an offset or a time');
-  if (value === 'earliest' || value === 'latest') return { kind: value };
+  if (value === undefined) throw new UsageError('offsets reset needs --to earliest, latest, committed, an offset or a time');
+  if (value === 'earliest' || value === 'latest' || value === 'committed') return { kind: value };
   if (/^\d+$/.test(value)) return { kind: 'offset', offset: BigInt(value) };
   const time = dateOption(value, 'to');
   if (time === undefined) throw new UsageError('offsets reset needs --to');

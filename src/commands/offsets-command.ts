@@ -5,10 +5,10 @@ import type { AppConfig } from '../config/config-schema.js';
 import { createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { assertSchemaVersion } from '../db/schema-version.js';
-import { readStoredNextOffsets, readStoredOffsets, writeStoredOffsets } from '../db/stored-offsets.js';
+import { readStoredNextOffsets, readStoredOffsets, writeStoredOffsets, type StoredOffset } from '../db/stored-offsets.js';
 import { createKafka } from '../kafka/create-kafka.js';
-import { readCommittedOffsets, readPartitionExtents } from '../kafka/partition-extents.js';
-import { planReset, type ResetTarget } from '../offsets/reset-target.js';
+import { readClusterId, readCommittedOffsets, readPartitionExtents } from '../kafka/partition-extents.js';
+import { planReset, type PartitionExtent, type ResetTarget } from '../offsets/reset-target.js';
 import { failureFields } from '../process/describe-error.js';
 import { exitCodes } from './exit-codes.js';
 
@@ -31,25 +31,47 @@ async function withClients<T>(config: AppConfig, logger: Logger, work: (db: Kyse
   }
 }
 
+/**
+ * What a stored offset means for the log it would be read in: blocked (another cluster's, or past the
+ * log's end: the consumer stops the partition), below the log's start (it continues at the start, and the
+ * records between are lost to retention), or nothing (null).
+ */
+function storedOffsetProblem(stored: StoredOffset | undefined, { low, high }: PartitionExtent, clusterId: string): string | null {
+  if (stored === undefined) return null;
+  if (stored.clusterId !== null && stored.clusterId !== clusterId) return 'other_cluster';
+  const offset = BigInt(stored.nextOffset);
+  if (offset > high) return 'past_log_end';
+  return offset < low ? 'below_log_start' : null;
+}
+
 /** Stored, committed and log offsets per partition; lag counts from the stored offset, which is the truth. */
 function show(config: AppConfig, logger: Logger): Promise<unknown> {
   const { topic, groupId } = config.kafka;
   return withClients(config, logger, async (db, admin) => {
-    const [extents, stored, committed] = await Promise.all([readPartitionExtents(admin, topic), readStoredOffsets(db, topic), readCommittedOffsets(admin, groupId, topic)]);
+    const [extents, stored, committed, clusterId] = await Promise.all([
+      readPartitionExtents(admin, topic),
+      readStoredOffsets(db, topic),
+      readCommittedOffsets(admin, groupId, topic),
+      readClusterId(admin),
+    ]);
     return {
       topic,
       groupId,
-      partitions: extents.map(({ partition, low, high }) => {
+      clusterId,
+      partitions: extents.map((extent) => {
+        const { partition, low, high } = extent;
         const storedOffset = stored.get(partition);
         const groupOffset = committed.get(partition) ?? '-1';
         return {
           partition,
           storedOffset: storedOffset?.nextOffset ?? null,
           storedAt: storedOffset?.updatedAt.toISOString() ?? null,
+          storedClusterId: storedOffset?.clusterId ?? null,
           committedOffset: groupOffset === '-1' ? null : groupOffset,
           logStartOffset: low.toString(),
           logEndOffset: high.toString(),
           lag: storedOffset === undefined ? null : (high - BigInt(storedOffset.nextOffset)).toString(),
+          problem: storedOffsetProblem(storedOffset, extent, clusterId),
         };
       }),
     };
@@ -60,20 +82,44 @@ function show(config: AppConfig, logger: Logger): Promise<unknown> {
  * Moves the stored offsets, which decide where each partition continues. Consumers may run: the first
  * batch each stores after the move finds its partition's offset changed, is dropped, and the partition
  * is read from the new offset. Reading again stores nothing twice: the unique index on the Kafka
- * coordinates skips the rows the table holds.
+ * coordinates skips the rows the table holds. The moved offsets are recorded as the current cluster's,
+ * which is how an operator lets the consumer read a cluster its offsets were not stored in.
  */
 function reset(request: Extract<OffsetsRequest, { action: 'reset' }>, config: AppConfig, logger: Logger): Promise<unknown> {
-  const { topic } = config.kafka;
+  const { topic, groupId } = config.kafka;
   return withClients(config, logger, async (db, admin) => {
     const time = request.target.kind === 'time' ? request.target.time : undefined;
-    const extents = await readPartitionExtents(admin, topic, time);
+    const extents = await withCommitted(request.target, await readPartitionExtents(admin, topic, time), () => readCommittedOffsets(admin, groupId, topic));
     const unknown = request.partitions.filter((partition) => !extents.some((extent) => extent.partition === partition));
     if (unknown.length > 0) throw new UnknownPartitionError(topic, unknown, extents.length);
     const chosen = request.partitions.length === 0 ? extents : extents.filter((extent) => request.partitions.includes(extent.partition));
+    const uncommitted = chosen.filter((extent) => extent.committed === null).map((extent) => extent.partition);
+    if (uncommitted.length > 0) throw new NoCommittedOffsetError(groupId, uncommitted);
+    const clusterId = await readClusterId(admin);
     const moves = planReset(request.target, chosen, await readStoredNextOffsets(db, topic));
-    if (!request.dryRun) await writeStoredOffsets(db, topic, new Map(moves.map((move) => [move.partition, move.to])));
-    return { topic, dryRun: request.dryRun, partitions: moves };
+    if (!request.dryRun) await writeStoredOffsets(db, topic, new Map(moves.map((move) => [move.partition, move.to])), clusterId);
+    return { topic, clusterId, dryRun: request.dryRun, partitions: moves };
   });
+}
+
+/** The extents with the group's committed offsets, which only the `committed` target reads. */
+async function withCommitted(target: ResetTarget, extents: PartitionExtent[], readCommitted: () => Promise<Map<number, string>>): Promise<PartitionExtent[]> {
+  if (target.kind !== 'committed') return extents;
+  const committed = await readCommitted();
+  return extents.map((extent) => {
+    const offset = committed.get(extent.partition) ?? '-1';
+    return { ...extent, committed: offset === '-1' ? null : BigInt(offset) };
+  });
+}
+
+/** `--to committed` for partitions the consumer group has no offset for. */
+export class NoCommittedOffsetError extends Error {
+  readonly code = 'no_committed_offset';
+
+  constructor(groupId: string, partitions: readonly number[]) {
+    super(`consumer group ${groupId} has no committed offset for partition ${partitions.join(', ')}: name the other partitions with --partition, or choose --to earliest or a time for these`);
+    this.name = 'NoCommittedOffsetError';
+  }
 }
 
 /** `--partition` names a partition the topic does not have. */

@@ -11,6 +11,8 @@ import type { ProbeResult } from '../http/health-server.js';
  *
  * Stuck means a partition's batch has kept failing for longer than `stuckTimeoutMs`: the process is
  * alive and retrying, but that partition makes no progress, so readiness says so with the reason.
+ * Blocked means a partition's stored offset cannot belong to the log it reads: no retry can help, an
+ * operator must move the offset, so readiness says so at once.
  */
 export class ConsumerHealth {
   private member = false;
@@ -20,6 +22,7 @@ export class ConsumerHealth {
   private readonly lag = new Map<number, number>();
   private readonly backoffs = new Map<number, number>();
   private readonly failing = new Map<number, { since: number; attempts: number; reason: string }>();
+  private readonly blocked = new Map<number, string>();
 
   constructor(
     private readonly stallTimeoutMs: number,
@@ -34,6 +37,7 @@ export class ConsumerHealth {
     for (const partition of [...this.lag.keys()]) if (!partitions.includes(partition)) this.lag.delete(partition);
     for (const partition of [...this.backoffs.keys()]) if (!partitions.includes(partition)) this.backoffs.delete(partition);
     for (const partition of [...this.failing.keys()]) if (!partitions.includes(partition)) this.failing.delete(partition);
+    for (const partition of [...this.blocked.keys()]) if (!partitions.includes(partition)) this.blocked.delete(partition);
   }
 
   leftGroup(): void {
@@ -49,6 +53,13 @@ export class ConsumerHealth {
     this.lastProgressAt = now;
     this.backoffs.delete(partition);
     this.failing.delete(partition);
+    this.blocked.delete(partition);
+  }
+
+  /** The partition is blocked for `reason` and looked at again in `recheckInMs`. */
+  partitionBlocked(partition: number, recheckInMs: number, reason: string): void {
+    this.backoffs.set(partition, recheckInMs);
+    this.blocked.set(partition, reason);
   }
 
   batchFailed(partition: number, retryInMs: number, reason: string, now: number): void {
@@ -64,13 +75,13 @@ export class ConsumerHealth {
       .map(([partition, failure]) => ({ partition, ...failure }));
   }
 
-  /** Why the consumer should not count as ready, beyond group membership and the database: stuck partitions. */
+  /** Why the consumer should not count as ready, beyond group membership and the database: blocked and stuck partitions. */
   readinessProblem(now: number): string | undefined {
-    const stuck = this.stuckPartitions(now);
-    if (stuck.length === 0) return undefined;
-    return stuck
-      .map(({ partition, since, attempts, reason }) => `partition ${partition} stuck for ${Math.round((now - since) / 1000)} s (${attempts} attempts): ${reason}`)
-      .join('; ');
+    const problems = [
+      ...this.blocked.values(),
+      ...this.stuckPartitions(now).map(({ partition, since, attempts, reason }) => `partition ${partition} stuck for ${Math.round((now - since) / 1000)} s (${attempts} attempts): ${reason}`),
+    ];
+    return problems.length === 0 ? undefined : problems.join('; ');
   }
 
   /** The longest wait before a failed partition is retried, or 0 when all are healthy. */

@@ -1,20 +1,22 @@
-import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import { OffsetFencedError, PartitionBatchStore } from '../db/partition-batch-store.js';
-import { readStoredNextOffsets } from '../db/stored-offsets.js';
+import { readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
+import { readClusterId, readCommittedOffsets, readLogExtents } from '../kafka/partition-extents.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
-import { planBatch } from './batch-plan.js';
-import { PartitionPositions } from './partition-positions.js';
+import { planBatch, type LogExtent } from './batch-plan.js';
+import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
+import { PartitionPositions, type AssignmentStart } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
 import { splitByDays } from './split-by-days.js';
 import { mergeOutcomes, sortBatch, storeSortedBatch, type BatchOutcome } from './store-batch.js';
@@ -53,6 +55,8 @@ export class EventLogConsumer {
   private readonly failures = new Map<number, number>();
   private readonly resumer: PartitionResumer;
   private readonly reportedStuck = new Set<number>();
+  /** The reason each blocked partition was last reported with, so a recheck that finds the same says nothing new. */
+  private readonly reportedBlocked = new Map<number, string>();
   private stopped = false;
   private assignedPartitions: readonly number[] = [];
   private stopLagPoller: (() => void) | undefined;
@@ -80,12 +84,17 @@ export class EventLogConsumer {
     this.admin = kafka.admin();
     this.resumer = new PartitionResumer((topic, partition) => this.consumer.resume([{ topic, partitions: [partition] }]), logger);
     this.store = new PartitionBatchStore(pool, db, config.database.insertChunkRows);
+    const { topic, groupId } = kafkaConfig;
     this.positions = new PartitionPositions(
       {
-        readStored: () => readStoredNextOffsets(db, kafkaConfig.topic),
-        seek: (partition, offset) => this.consumer.seek({ topic: kafkaConfig.topic, partition, offset }),
-        commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: kafkaConfig.topic, partition, offset }))),
+        readStored: async () => new Map([...(await readStoredOffsets(db, topic))].map(([partition, stored]) => [partition, { offset: stored.nextOffset, clusterId: stored.clusterId }])),
+        readCommitted: async () => new Map([...(await readCommittedOffsets(this.admin, groupId, topic))].filter(([, offset]) => offset !== '-1')),
+        readExtents: () => readLogExtents(this.admin, topic),
+        readClusterId: () => readClusterId(this.admin),
+        seek: (partition, offset) => this.consumer.seek({ topic, partition, offset }),
+        commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset }))),
       },
+      kafkaConfig.fromBeginning,
       logger,
     );
     this.observeGroupMembership();
@@ -106,14 +115,17 @@ export class EventLogConsumer {
   }
 
   private async connectAndRun(): Promise<void> {
-    const { topic, dlqTopic, groupId, fromBeginning, partitionsConsumedConcurrently } = this.config.kafka;
+    const { topic, dlqTopic, groupId, partitionsConsumedConcurrently } = this.config.kafka;
     await this.admin.connect();
     await assertTopicsExist(this.admin, [topic, dlqTopic]);
     const maxMessageBytes = await readMaxMessageBytes(this.admin, dlqTopic, this.logger);
     this.publishDeadLetters = createDeadLetterPublisher(this.producer, dlqTopic, groupId, maxMessageBytes);
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topic], fromBeginning });
+    // kafkajs applies fromBeginning to every out-of-range reset too, and its "latest" would skip records a
+    // stored offset below the log's start still has in the topic. The earliest is always right there;
+    // KAFKA_FROM_BEGINNING decides only where a partition with no offset anywhere starts (planStart).
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -157,8 +169,10 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
-      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions);
+      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions).then((found) => this.reportStart(found));
       metrics.consumerLag.reset();
+      // A sample of 0 before any loss, so that an alert's increase() sees the first one.
+      for (const partition of this.assignedPartitions) metrics.recordsLostToRetention.inc({ partition: String(partition) }, 0);
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
     });
@@ -187,6 +201,12 @@ export class EventLogConsumer {
     });
   }
 
+  private reportStart({ blocked, lost }: AssignmentStart): void {
+    const { topic } = this.config.kafka;
+    for (const { partition, mismatch } of blocked) this.block(topic, partition, mismatch, null);
+    for (const { partition, range } of lost) this.recordLost(partition, range);
+  }
+
   private recordLag(partition: number, lag: number): void {
     this.observers.metrics.consumerLag.set({ partition: String(partition) }, lag);
     this.observers.health.lagObserved(partition, lag, this.observers.now());
@@ -205,22 +225,37 @@ export class EventLogConsumer {
 
   private async handleBatch({ batch, isStale, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
-    const first = messages[0];
+    const first = batch.firstOffset();
     const last = messages[messages.length - 1];
     const publishDeadLetters = this.publishDeadLetters;
     await this.soughtToStored;
     // A stale batch was fetched before a seek on its partition; the seek's fetch brings it again.
-    if (first === undefined || last === undefined || publishDeadLetters === undefined || isStale()) return;
+    if (isStale()) return;
+    // Records before an undecodable record batch come as a batch of their own and are stored; the next
+    // fetch then starts at the undecodable one and holds no message before it.
+    if (last === undefined && batch.decodeError !== undefined) {
+      await this.retryUndecodable(topic, partition, batch.fetchedOffset, batch.decodeError);
+      return;
+    }
+    if (first === null || last === undefined || publishDeadLetters === undefined) return;
     const started = performance.now();
     const next = nextOffset(batch);
     let outcome: BatchOutcome;
     let transactions: number;
+    let lost: OffsetRange | null;
+    let clusterId: string;
     // Where a retry fetches from: past the parts of the batch already committed.
-    let resumeAt = first.offset;
+    let resumeAt = first;
     try {
-      const plan = planBatch(await this.positions.of(partition), first.offset, next);
+      clusterId = await this.positions.currentClusterId();
+      const position = await this.positions.of(partition);
+      const plan = await planBatch(position, { first, next, highWatermark: batch.highWatermark, clusterId }, () => this.readExtent(partition));
+      if (plan.kind === 'blocked') {
+        this.block(topic, partition, plan.mismatch, first);
+        return;
+      }
       if (plan.kind === 'reread') {
-        this.positions.rereadFrom(partition, plan.offset, first.offset);
+        this.positions.rereadFrom(partition, plan.offset, first);
         return;
       }
       if (plan.kind === 'skip') {
@@ -228,13 +263,14 @@ export class EventLogConsumer {
         if (plan.seek) {
           this.positions.skipTo(partition, plan.offset);
         } else {
-          this.positions.confirm(partition, plan.offset);
+          this.positions.confirm(partition, plan.offset, clusterId);
           resolveOffset(batch.lastOffset());
         }
         await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: plan.offset }] }] });
         return;
       }
       const { storeFrom } = plan;
+      lost = plan.lost;
       const toStore = storeFrom === null ? messages : messages.filter((m) => BigInt(m.offset) >= BigInt(storeFrom));
       const parts = splitByDays(sortBatch({ topic, partition, messages: toStore }, this.config.events, this.logger), this.config.database.maxDaysPerTransaction);
       const outcomes: BatchOutcome[] = [];
@@ -242,8 +278,8 @@ export class EventLogConsumer {
       for (const [index, part] of parts.entries()) {
         // A part ends where the next begins, the last past the batch: the parts' offset advances chain without a gap.
         const to = parts[index + 1]?.messages[0]?.offset ?? next;
-        outcomes.push(await this.store.inBatchTransaction({ topic, partition, from, to }, (trx) => storeSortedBatch(part, { writeRows: trx.writeRows, publishDeadLetters })));
-        this.positions.confirm(partition, to);
+        outcomes.push(await this.store.inBatchTransaction({ topic, partition, from, to, clusterId }, (trx) => storeSortedBatch(part, { writeRows: trx.writeRows, publishDeadLetters })));
+        this.positions.confirm(partition, to, clusterId);
         from = to;
         resumeAt = to;
         // A batch of many parts can outlast the session timeout; kafkajs sends one only once the interval is up.
@@ -256,13 +292,15 @@ export class EventLogConsumer {
       else this.retryLater(topic, partition, resumeAt, error);
       return;
     }
-    this.positions.confirm(partition, next);
+    this.positions.confirm(partition, next, clusterId);
     const ms = performance.now() - started;
     this.failures.delete(partition);
     this.clearStuck(partition);
+    this.clearBlocked(partition);
     this.observers.health.batchStored(partition, this.observers.now());
     this.observers.metrics.retryBackoffSeconds.set(this.observers.health.currentBackoffMs() / 1000);
     this.recordBatch(outcome, ms / 1000);
+    if (lost !== null) this.recordLost(partition, lost);
     // Not consumer.commitOffsets(): kafkajs makes that a silent no-op once the consumer is stopping, which
     // would drop the commit of the last batch on SIGTERM. The table's offset is the truth; the group's
     // committed offset follows it so that lag tools and autoscalers see the progress.
@@ -274,7 +312,7 @@ export class EventLogConsumer {
       {
         topic,
         partition,
-        firstOffset: first.offset,
+        firstOffset: first,
         lastOffset: last.offset,
         messages: outcome.messages,
         rowsWritten: outcome.inserted,
@@ -287,6 +325,48 @@ export class EventLogConsumer {
     );
   }
 
+  private async readExtent(partition: number): Promise<LogExtent> {
+    const extent = (await readLogExtents(this.admin, this.config.kafka.topic)).get(partition);
+    if (extent === undefined) throw new Error(`the broker lists no partition ${partition} of ${this.config.kafka.topic}`);
+    return extent;
+  }
+
+  /**
+   * The partition's stored offset cannot belong to the log it reads: it is paused, nothing of it is
+   * stored or skipped, and it is looked at again after the longest retry delay, reading its offset from
+   * the table anew, so an operator's `offsets reset` unblocks it without a restart.
+   */
+  private block(topic: string, partition: number, mismatch: LogMismatch, fetchedFrom: string | null): void {
+    if (this.stopped) return;
+    const reason = describeLogMismatch(partition, mismatch);
+    const recheckInMs = this.config.retry.maxDelayMs;
+    this.positions.forget(partition);
+    this.observers.health.partitionBlocked(partition, recheckInMs, reason);
+    this.observers.metrics.partitionBlocked.set({ partition: String(partition), reason: mismatch.code }, 1);
+    if (this.reportedBlocked.get(partition) !== reason) {
+      this.reportedBlocked.set(partition, reason);
+      this.logger.error({ topic, partition, reason: mismatch.code, ...mismatch, recheckInMs }, reason);
+    }
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    if (fetchedFrom !== null) this.consumer.seek({ topic, partition, offset: fetchedFrom });
+    this.resumer.after(topic, partition, recheckInMs);
+  }
+
+  private clearBlocked(partition: number): void {
+    if (!this.reportedBlocked.delete(partition)) return;
+    for (const reason of ['other_cluster', 'past_log_end'] as const) this.observers.metrics.partitionBlocked.set({ partition: String(partition), reason }, 0);
+    this.logger.info({ partition }, 'partition no longer blocked: a batch was stored');
+  }
+
+  private recordLost(partition: number, { from, to }: OffsetRange): void {
+    const records = BigInt(to) - BigInt(from);
+    this.observers.metrics.recordsLostToRetention.inc({ partition: String(partition) }, Number(records));
+    this.logger.warn(
+      { partition, fromOffset: from, toOffset: to, records: records.toString() },
+      'records lost to retention: the topic deleted them before they were read; reading on from the log start (README, "Retention")',
+    );
+  }
+
   /** Another consumer stored the partition meanwhile: this batch is void, and the partition continues from the table. */
   private async yieldFenced(topic: string, partition: number, fenced: OffsetFencedError): Promise<void> {
     this.observers.metrics.offsetsFenced.inc();
@@ -295,19 +375,45 @@ export class EventLogConsumer {
   }
 
   private retryLater(topic: string, partition: number, fromOffset: string, error: unknown): void {
-    if (this.stopped) return;
+    const retry = this.pauseForRetry(topic, partition, fromOffset, error instanceof Error ? error.message : String(error));
+    if (retry !== undefined) this.logger.error({ err: error, topic, partition, fromOffset, ...retry }, 'storing batch failed; partition paused until the retry');
+  }
+
+  /**
+   * A record batch kafkajs cannot decode (corrupt compressed data, say) holds its partition like a batch
+   * that cannot be stored: fetched again after a backoff, stuck with the reason once that lasts, while
+   * the other partitions go on. Nothing skips it but an operator's `offsets reset` past it, which the
+   * table is read again for at every attempt: skipping it here would lose its records silently.
+   */
+  private async retryUndecodable(topic: string, partition: number, fromOffset: string, error: KafkaJSRecordBatchDecodeError): Promise<void> {
+    this.positions.forget(partition);
+    const stored = await this.positions.of(partition).then((position) => position.offset, () => null);
+    if (stored !== null && BigInt(stored) > BigInt(fromOffset)) {
+      this.logger.warn({ topic, partition, storedOffset: stored, batchOffset: error.offset }, 'the stored offset was moved past a record batch that cannot be decoded; continuing from it');
+      await this.positions.moved(partition);
+      return;
+    }
+    const retry = this.pauseForRetry(topic, partition, fromOffset, error.message);
+    if (retry !== undefined) {
+      this.logger.error({ topic, partition, fromOffset, batchOffset: error.offset, reason: error.message, ...retry }, 'record batch cannot be decoded; partition paused until the retry');
+    }
+  }
+
+  /** Pauses the partition and fetches it again from `fromOffset` after a backoff; undefined once stopping. */
+  private pauseForRetry(topic: string, partition: number, fromOffset: string, reason: string): { failures: number; retryInMs: number } | undefined {
+    if (this.stopped) return undefined;
     const failures = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, failures);
     const delayMs = backoffDelay(failures, this.config.retry.initialDelayMs, this.config.retry.maxDelayMs);
     const { health, metrics } = this.observers;
-    health.batchFailed(partition, delayMs, error instanceof Error ? error.message : String(error), this.observers.now());
+    health.batchFailed(partition, delayMs, reason, this.observers.now());
     metrics.storeRetries.inc();
     metrics.retryBackoffSeconds.set(health.currentBackoffMs() / 1000);
-    this.logger.error({ err: error, topic, partition, fromOffset, failures, retryInMs: delayMs }, 'storing batch failed; partition paused until the retry');
     this.reportStuck(partition);
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset: fromOffset });
     this.resumer.after(topic, partition, delayMs);
+    return { failures, retryInMs: delayMs };
   }
 
   private reportStuck(partition: number): void {

@@ -1,16 +1,37 @@
 import type { Logger } from 'pino';
 import { describeError } from '../process/describe-error.js';
-import type { PartitionPosition } from './batch-plan.js';
+import { planStart, type LogExtent, type PartitionPosition } from './batch-plan.js';
+import type { LogMismatch, OffsetRange } from './log-mismatch.js';
 
-/** What PartitionPositions needs from the table and from the Kafka consumer. */
+/** A partition's stored next offset and the cluster it was read from. */
+export interface StoredPosition {
+  offset: string;
+  clusterId: string | null;
+}
+
+/** What PartitionPositions needs from the table and from Kafka. */
 export interface PositionSources {
-  /** The stored next offset of each partition that has one. */
-  readStored(): Promise<Map<number, string>>;
+  /** The stored position of each partition that has one. */
+  readStored(): Promise<Map<number, StoredPosition>>;
+  /** The consumer group's committed offset of each partition that has one. */
+  readCommitted(): Promise<Map<number, string>>;
+  /** Each partition's log extent, as the broker lists it now. */
+  readExtents(): Promise<Map<number, LogExtent>>;
+  /** The id of the cluster the brokers belong to. */
+  readClusterId(): Promise<string>;
   /** Where the consumer fetches a partition from next. */
   seek(partition: number, offset: string): void;
   /** Commits partitions' offsets to the consumer group. */
   commitToGroup(offsets: readonly { partition: number; offset: string }[]): Promise<void>;
 }
+
+/** What the start of an assignment found: partitions that cannot start, and records retention took. */
+export interface AssignmentStart {
+  blocked: { partition: number; mismatch: LogMismatch }[];
+  lost: { partition: number; range: OffsetRange }[];
+}
+
+const nothingFound: AssignmentStart = { blocked: [], lost: [] };
 
 /**
  * Where each assigned partition continues: at its offset in the table, read when the partition is
@@ -19,58 +40,87 @@ export interface PositionSources {
  */
 export class PartitionPositions {
   private readonly known = new Map<number, PartitionPosition>();
+  private cluster: string | undefined;
 
   constructor(
     private readonly sources: PositionSources,
+    private readonly fromBeginning: boolean,
     private readonly logger: Logger,
   ) {}
 
+  /** The id of the cluster read at the latest assignment. */
+  get clusterId(): string | undefined {
+    return this.cluster;
+  }
+
   /**
-   * A new assignment: forgets what may be stale, and starts each partition at its stored offset, which
-   * the group's committed offset may not match (behind it after `offsets reset`, ahead of it after a
-   * crash between the two commits); the group's offsets then follow. Resolves once the seeks are made.
+   * A new assignment: forgets what may be stale, and starts each partition where planStart says: its
+   * stored offset, which the group's committed offset may not match (behind it after `offsets reset`,
+   * ahead of it after a crash between the two commits), or the group's, or the log's start or end; the
+   * group's offsets then follow. Resolves once the seeks are made.
    */
-  async startAssigned(partitions: readonly number[]): Promise<void> {
+  async startAssigned(partitions: readonly number[]): Promise<AssignmentStart> {
     this.known.clear();
-    let stored: Map<number, string>;
+    let facts: [Map<number, StoredPosition>, Map<number, string>, Map<number, LogExtent>, string];
     try {
-      stored = await this.sources.readStored();
+      facts = await Promise.all([this.sources.readStored(), this.sources.readCommitted(), this.sources.readExtents(), this.sources.readClusterId()]);
     } catch (error) {
-      this.logger.warn({ reason: describeError(error) }, 'cannot read the stored offsets now; each partition reads its own with its first batch');
-      return;
+      this.logger.warn({ reason: describeError(error) }, 'cannot read where the partitions stand now; each partition reads its stored offset with its first batch');
+      return nothingFound;
     }
-    const starts = partitions.flatMap((partition) => {
-      const offset = stored.get(partition);
-      return offset === undefined ? [] : [{ partition, offset }];
-    });
-    if (starts.length === 0) return;
-    for (const { partition, offset } of starts) this.seekTo(partition, offset);
-    this.logger.info({ partitions: starts }, 'partitions start at their stored offsets');
-    // Not awaited: batches need the seeks only, and a broker slow to answer must not hold them.
-    this.sources.commitToGroup(starts).catch((error: unknown) => {
-      this.logger.warn({ reason: describeError(error) }, 'committing the stored offsets to the group failed; the next batch of each partition commits them');
-    });
+    const [stored, committed, extents, clusterId] = facts;
+    this.cluster = clusterId;
+    const found: AssignmentStart = { blocked: [], lost: [] };
+    const starts: { partition: number; offset: string }[] = [];
+    for (const partition of partitions) {
+      const extent = extents.get(partition);
+      if (extent === undefined) continue;
+      const storedPosition = stored.get(partition);
+      const start = planStart({ stored: storedPosition, committed: committed.get(partition) ?? null, extent, clusterId, fromBeginning: this.fromBeginning });
+      if (start.kind === 'blocked') {
+        found.blocked.push({ partition, mismatch: start.mismatch });
+      } else if (start.kind === 'seek') {
+        this.known.set(partition, { offset: storedPosition?.offset ?? null, clusterId: storedPosition?.clusterId ?? null, fetchFrom: start.offset });
+        this.sources.seek(partition, start.offset);
+        starts.push({ partition, offset: start.offset });
+        if (start.lost !== null) found.lost.push({ partition, range: start.lost });
+      }
+    }
+    if (starts.length > 0) {
+      this.logger.info({ partitions: starts }, 'partitions start at their stored offsets, or where the log starts or ends');
+      // Not awaited: batches need the seeks only, and a broker slow to answer must not hold them.
+      this.sources.commitToGroup(starts).catch((error: unknown) => {
+        this.logger.warn({ reason: describeError(error) }, 'committing the start offsets to the group failed; the next batch of each partition commits them');
+      });
+    }
+    return found;
   }
 
   /** The partition's position, read from the table unless known. */
   async of(partition: number): Promise<PartitionPosition> {
     const known = this.known.get(partition);
     if (known !== undefined) return known;
-    const offset = (await this.sources.readStored()).get(partition) ?? null;
+    const stored = (await this.sources.readStored()).get(partition);
     // With no stored offset there is nothing to compare the fetch with: the committed Kafka offset stands.
-    const position = { offset, confirmed: offset === null };
+    const position = { offset: stored?.offset ?? null, clusterId: stored?.clusterId ?? null, fetchFrom: null };
     this.known.set(partition, position);
     return position;
   }
 
-  /** This member stored up to `offset`, or found the table there: the fetch continues from it. */
-  confirm(partition: number, offset: string): void {
-    this.known.set(partition, { offset, confirmed: true });
+  /** The cluster id to check batches against: the one read at the assignment, else read now. */
+  async currentClusterId(): Promise<string> {
+    this.cluster ??= await this.sources.readClusterId();
+    return this.cluster;
   }
 
-  /** The table stops before the fetched records (a restored database, `offsets reset`): fetch from where it stops. */
+  /** This member stored up to `offset` reading `clusterId`: the fetch continues from it. */
+  confirm(partition: number, offset: string, clusterId: string): void {
+    this.known.set(partition, { offset, clusterId, fetchFrom: offset });
+  }
+
+  /** The table stops before the fetched records (a restored database, `offsets reset`), or the log starts after it: fetch from `offset`. */
   rereadFrom(partition: number, offset: string, fetchedFrom: string): void {
-    this.logger.warn({ partition, storedOffset: offset, fetchedFrom }, 'the table stops before the fetched records; reading the partition again from its stored offset');
+    this.logger.warn({ partition, fromOffset: offset, fetchedFrom }, 'the fetched records start past the stored offset; reading the partition again from the stored offset or the log start');
     this.seekTo(partition, offset);
   }
 
@@ -78,6 +128,11 @@ export class PartitionPositions {
   skipTo(partition: number, offset: string): void {
     this.logger.info({ partition, storedOffset: offset }, 'records already stored; continuing from the stored offset');
     this.seekTo(partition, offset);
+  }
+
+  /** Forgets the partition's position: its next batch reads it from the table again. */
+  forget(partition: number): void {
+    this.known.delete(partition);
   }
 
   /**
@@ -91,7 +146,8 @@ export class PartitionPositions {
   }
 
   private seekTo(partition: number, offset: string): void {
-    this.confirm(partition, offset);
+    const known = this.known.get(partition);
+    this.known.set(partition, { offset: known?.offset ?? null, clusterId: known?.clusterId ?? null, fetchFrom: offset });
     this.sources.seek(partition, offset);
   }
 }

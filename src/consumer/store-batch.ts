@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { describeRowRejection, EveryRowRefusedError, isRowRejection } from '../db/database-error.js';
+import { describeRowRejection, EveryRowRefusedError, isRowRejection, isValueRejection } from '../db/database-error.js';
 import type { WriteResult } from '../db/event-log-writer.js';
 import type { EventLimits } from '../events/event-limits.js';
 import type { TimestampSource } from '../events/event-time.js';
@@ -72,6 +72,13 @@ export function sortBatch(batch: PartitionBatch, limits: EventLimits, logger: Lo
   return sorted;
 }
 
+interface RejectedRow {
+  row: TodoEventLogRow;
+  reason: string;
+  /** Refused for its value alone, whatever the table (see isValueRejection). */
+  valueAlone: boolean;
+}
+
 /**
  * Writes rows; when PostgreSQL refuses one of them, halves the set until the refused rows are found,
  * so one bad row costs about log2(n) extra transactions and never blocks its neighbours.
@@ -79,7 +86,7 @@ export function sortBatch(batch: PartitionBatch, limits: EventLimits, logger: Lo
 async function writeIsolatingRejects(
   rows: readonly TodoEventLogRow[],
   sinks: BatchSinks,
-  rejected: { row: TodoEventLogRow; reason: string }[],
+  rejected: RejectedRow[],
 ): Promise<WriteResult> {
   try {
     return await sinks.writeRows(rows);
@@ -87,7 +94,7 @@ async function writeIsolatingRejects(
     if (!isRowRejection(error)) throw error;
     const [only] = rows;
     if (rows.length === 1 && only !== undefined) {
-      rejected.push({ row: only, reason: describeRowRejection(error) });
+      rejected.push({ row: only, reason: describeRowRejection(error), valueAlone: isValueRejection(error) });
       return { inserted: 0, duplicates: 0 };
     }
     const middle = Math.ceil(rows.length / 2);
@@ -102,7 +109,8 @@ async function writeIsolatingRejects(
  * Resolves only when the rows are committed and the dead letters acknowledged; then, and only then,
  * may the caller commit the batch's offsets. Transient failures reject, leaving nothing half-done that a
  * retry would duplicate: rows are idempotent by their Kafka coordinates.
- * @throws EveryRowRefusedError when PostgreSQL refuses every row, which is retried like an outage.
+ * @throws EveryRowRefusedError when PostgreSQL refuses every row for what the table allows, which is
+ * retried like an outage.
  */
 export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, limits: EventLimits, logger: Logger): Promise<BatchOutcome> {
   return storeSortedBatch(sortBatch(batch, limits, logger), sinks);
@@ -113,10 +121,10 @@ export async function storeSortedBatch(batch: SortedBatch, sinks: BatchSinks): P
   const { rows } = batch;
   const deadLetters = [...batch.deadLetters];
   const timestampFallbacks = batch.fallbacks.filter((source) => source !== null);
-  const rejected: { row: TodoEventLogRow; reason: string }[] = [];
+  const rejected: RejectedRow[] = [];
   const written = await writeIsolatingRejects(rows, sinks, rejected);
-  const [firstRejected] = rejected;
-  if (firstRejected !== undefined && rejected.length === rows.length) throw new EveryRowRefusedError(rows.length, firstRejected.reason);
+  const refusedByTable = rejected.find((rejection) => !rejection.valueAlone);
+  if (refusedByTable !== undefined && rejected.length === rows.length) throw new EveryRowRefusedError(rows.length, refusedByTable.reason);
   for (const { row, reason } of rejected) {
     // Rejections are rare: look their messages up then, rather than index every message of every batch.
     const message = batch.messages.find((m) => m.offset === row.kafka.offset);

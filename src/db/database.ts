@@ -33,6 +33,8 @@ export interface TodoEventLogOffsetsTable {
   /** bigint, as a string. */
   next_offset: string;
   updated_at: Generated<Date>;
+  /** The Kafka cluster the offset was read from; null for offsets stored before it was recorded. */
+  kafka_cluster_id: string | null;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface OffsetAdvance {
   /** The stored next offset this write continues from; null when the partition has no stored offset yet. */
   from: string | null;
   to: string;
+  /** The Kafka cluster the batch was read from, recorded with the offset. */
+  clusterId: string;
 }
 
 /**
@@ -86,16 +88,16 @@ export class PartitionBatchStore {
 
   /** Takes the partition's offset row lock first, so a second writer of the partition waits here, then finds it moved. */
   private async advanceOffset(client: pg.PoolClient, advance: OffsetAdvance): Promise<void> {
-    const { topic, partition, from, to } = advance;
+    const { topic, partition, from, to, clusterId } = advance;
     const query =
       from === null
         ? this.db
             .insertInto('todo_event_log_offsets')
-            .values({ kafka_topic: topic, kafka_partition: partition, next_offset: to })
+            .values({ kafka_topic: topic, kafka_partition: partition, next_offset: to, kafka_cluster_id: clusterId })
             .onConflict((conflict) => conflict.columns(['kafka_topic', 'kafka_partition']).doNothing())
         : this.db
             .updateTable('todo_event_log_offsets')
-            .set({ next_offset: to, updated_at: sql<Date>`now()` })
+            .set({ next_offset: to, kafka_cluster_id: clusterId, updated_at: sql<Date>`now()` })
             .where('kafka_topic', '=', topic)
             .where('kafka_partition', '=', partition)
             .where('next_offset', '=', from);

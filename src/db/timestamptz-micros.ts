@@ -43,9 +43,8 @@ export function fractionMicros(fraction: string): number {
 /**
  * Microseconds since 2000-01-01 00:00:00 UTC, the int64 of timestamptz's binary form, for an RFC 3339
  * date-time: the same instant PostgreSQL's text input stores. Second 60 and a fraction that rounds up to
- * a whole second roll over into the next minute, as PostgreSQL does, up to 24:00:00 (23:59:60.5 is refused
- * by PostgreSQL, though isRfc3339 accepts it). Throws a CopyEncodingError (22007,
- * 22008) for text PostgreSQL would refuse or this service does not store.
+ * a whole second roll over into the next minute, as PostgreSQL does, up to 24:00:00 (23:59:60.5 is refused).
+ * Throws a CopyEncodingError (22007, 22008) for text PostgreSQL would refuse or this service does not store.
  */
 export function timestamptzMicros(text: string): bigint {
   const match = rfc3339.exec(text);
@@ -74,4 +73,19 @@ export function timestamptzMicros(text: string): bigint {
   const offsetSeconds = (sign === '-' ? -1 : 1) * (offsetHours * 3_600 + offsetMinutes * 60);
   const seconds = (daysFromYearOne(year, month, day) - postgresEpochDay) * 86_400 + secondOfDay - offsetSeconds;
   return BigInt(seconds) * 1_000_000n + BigInt(micros);
+}
+
+/**
+ * True when `text` is an RFC 3339 date-time that PostgreSQL's timestamptz input takes: exactly the texts
+ * timestamptzMicros encodes. The text itself is what gets stored, so PostgreSQL keeps its microseconds,
+ * which a JavaScript Date would cut to milliseconds.
+ */
+export function isStorableTimestamp(text: string): boolean {
+  try {
+    timestamptzMicros(text);
+    return true;
+  } catch (error) {
+    if (error instanceof CopyEncodingError) return false;
+    throw error;
+  }
 }

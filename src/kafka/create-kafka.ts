@@ -1,6 +1,7 @@
 import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConnectionConfig } from '../config/config-schema.js';
+import { registerCompressionCodecs } from './compression-codecs.js';
 import { kafkaTlsOptions } from './kafka-tls-options.js';
 
 function sasl(config: KafkaConnectionConfig['sasl']): SASLOptions | undefined {
@@ -29,8 +30,12 @@ function logCreator(logger: Logger) {
     };
 }
 
-/** A kafkajs client from the config: brokers, TLS and SASL; `overrides` tune its retries and timeouts. */
+/**
+ * A kafkajs client from the config: brokers, TLS and SASL; `overrides` tune its retries and timeouts.
+ * Every Kafka codec is registered first, so every command reads batches of any compression.
+ */
 export function createKafka(config: KafkaConnectionConfig, logger: Logger, overrides: Pick<KafkaConfig, 'retry' | 'requestTimeout'> = {}): Kafka {
+  registerCompressionCodecs();
   return new Kafka({
     ...overrides,
     clientId: config.clientId,

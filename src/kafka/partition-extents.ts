@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import type { LogExtent } from '../consumer/batch-plan.js';
 import type { PartitionExtent } from '../offsets/reset-target.js';
 import { assertTopicsExist } from './assert-topics-exist.js';
 
@@ -17,4 +18,15 @@ export async function readPartitionExtents(admin: Admin, topic: string, time?: D
 export async function readCommittedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, string>> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, offset]));
+}
+
+/** Each partition's log extent as the broker lists it now (`read_committed`: the end is the last stable offset). */
+export async function readLogExtents(admin: Admin, topic: string): Promise<Map<number, LogExtent>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map(({ partition, low, high }) => [partition, { start: low, end: high }]));
+}
+
+/** The id of the Kafka cluster the admin's brokers belong to. */
+export async function readClusterId(admin: Admin): Promise<string> {
+  return (await admin.describeCluster()).clusterId;
 }

@@ -22,6 +22,18 @@ export function createConsumerMetrics() {
     offsetsFenced: new Counter({ name: 'todo_history_offsets_fenced_total', help: 'Batches not stored because their partition\'s stored offset had moved on (another consumer stored it, or an offsets reset).', registers }),
     timestampFallbacks: new Counter({ name: 'todo_history_timestamp_fallbacks_total', help: 'Events whose given timestamp was invalid, stored at the next source\'s time (payload or record).', labelNames: ['source'] as const, registers }),
     partitionStuck: new Gauge({ name: 'todo_history_partition_stuck', help: '1 while a partition\'s batch has kept failing for longer than STUCK_PARTITION_TIMEOUT_MS.', labelNames: ['partition'] as const, registers }),
+    partitionBlocked: new Gauge({
+      name: 'todo_history_partition_blocked',
+      help: '1 while a partition is blocked because its stored offset cannot belong to the log it reads (reason: other_cluster, past_log_end).',
+      labelNames: ['partition', 'reason'] as const,
+      registers,
+    }),
+    recordsLostToRetention: new Counter({
+      name: 'todo_history_records_lost_to_retention_total',
+      help: 'Records deleted from the topic by retention before they were read, per partition.',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
     retryBackoffSeconds: new Gauge({ name: 'todo_history_retry_backoff_seconds', help: 'Longest current backoff before a failed batch is retried; 0 when none is failing.', registers }),
   };
 }

@@ -3,7 +3,9 @@ export type ResetTarget =
   | { kind: 'earliest' }
   | { kind: 'latest' }
   | { kind: 'offset'; offset: bigint }
-  | { kind: 'time'; time: Date };
+  | { kind: 'time'; time: Date }
+  /** The consumer group's committed offsets: adopted after a move to a cluster whose offsets were translated (MirrorMaker 2). */
+  | { kind: 'committed' };
 
 /** A partition's extent in the topic: its first offset still kept, and the offset the next record gets. */
 export interface PartitionExtent {
@@ -12,6 +14,8 @@ export interface PartitionExtent {
   high: bigint;
   /** For a `time` target: the first offset whose record is at that time or later; null when none is. */
   atTime?: bigint | null;
+  /** For a `committed` target: the consumer group's committed offset; null when it has none. */
+  committed?: bigint | null;
 }
 
 /** One partition's move: from its stored offset (null when none), to where the target says. */
@@ -24,6 +28,11 @@ export interface OffsetMove {
   skipped: string;
 }
 
+// An offset the topic no longer (or not yet) has would make the consumer read from elsewhere.
+function clamp(offset: bigint, extent: PartitionExtent): bigint {
+  return offset < extent.low ? extent.low : offset > extent.high ? extent.high : offset;
+}
+
 function targetOffset(target: ResetTarget, extent: PartitionExtent): bigint {
   switch (target.kind) {
     case 'earliest':
@@ -31,10 +40,12 @@ function targetOffset(target: ResetTarget, extent: PartitionExtent): bigint {
     case 'latest':
       return extent.high;
     case 'offset':
-      // An offset the topic no longer (or not yet) has would make the consumer read from elsewhere.
-      return target.offset < extent.low ? extent.low : target.offset > extent.high ? extent.high : target.offset;
+      return clamp(target.offset, extent);
     case 'time':
       return extent.atTime ?? extent.high;
+    case 'committed':
+      if (extent.committed === undefined || extent.committed === null) throw new Error(`partition ${extent.partition} has no committed offset to adopt`);
+      return clamp(extent.committed, extent);
   }
 }
 

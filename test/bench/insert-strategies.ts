@@ -95,7 +95,7 @@ export async function consumerWritePath(url: string, rows: readonly TodoEventLog
       let from: string | null = null;
       for (const chunk of chunks(partitionRows, perTransaction)) {
         const to = (BigInt(chunk[chunk.length - 1]?.kafka.offset ?? '0') + 1n).toString();
-        await store.inBatchTransaction({ topic: 'bench', partition, from, to }, (trx) => trx.writeRows(chunk));
+        await store.inBatchTransaction({ topic: 'bench', partition, from, to, clusterId: 'bench' }, (trx) => trx.writeRows(chunk));
         from = to;
       }
     }

@@ -60,7 +60,7 @@ describe('Helm chart: the PrometheusRule', { timeout: TOOL_BUILD_TIMEOUT_MS }, (
       await fs.writeFile(path.join(dir, 'rules.yaml'), stringify(rule.spec));
       const checked = await promtool(['check', 'rules', 'rules.yaml'], dir);
       assert.equal(checked.exitCode, 0, checked.output);
-      assert.match(checked.output, /SUCCESS: 8 rules found/);
+      assert.match(checked.output, /SUCCESS: 10 rules found/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -76,14 +76,14 @@ describe('Helm chart: the PrometheusRule', { timeout: TOOL_BUILD_TIMEOUT_MS }, (
     const exported = await exportedMetricNames();
     const rule = await renderRules();
     const used = rule.spec.groups.flatMap((group) => group.rules.flatMap((alert) => metricNamesIn(alert.expr)));
-    assert.ok(used.length >= 8);
+    assert.ok(used.length >= 10);
     assert.deepEqual(used.filter((name) => !exported.has(name)), []);
   });
 
   it('leaves the scaler group out without the scaler, and an alert out when it is disabled', async () => {
     const rule = await renderRules({ 'scaler.enabled': 'false', 'prometheusRule.alerts.deadLetters.enabled': 'false' });
     assert.deepEqual(rule.spec.groups.map((group) => group.name), ['todo-history-consumer']);
-    assert.deepEqual(rule.spec.groups[0]?.rules.map((alert) => alert.alert), ['TodoHistoryConsumerDown', 'TodoHistoryLagGrowing', 'TodoHistoryPartitionStuck', 'TodoHistoryStoreRetries']);
+    assert.deepEqual(rule.spec.groups[0]?.rules.map((alert) => alert.alert), ['TodoHistoryConsumerDown', 'TodoHistoryLagGrowing', 'TodoHistoryPartitionStuck', 'TodoHistoryPartitionBlocked', 'TodoHistoryRecordsLost', 'TodoHistoryStoreRetries']);
   });
 });
 
@@ -216,6 +216,8 @@ describe('the PrometheusRule evaluated by promtool on the metrics of a real cons
           input_series: inputSeries(),
           alert_rule_test: [
             ...['TodoHistoryConsumerDown', 'TodoHistoryLagGrowing', 'TodoHistoryPartitionStuck', 'TodoHistoryStoreRetries'].map((alertname) => ({ eval_time: `${healthyEnd}s`, alertname, exp_alerts: [] })),
+            // Neither an outage nor a crash is a blocked partition or a loss.
+            ...['TodoHistoryPartitionBlocked', 'TodoHistoryRecordsLost'].flatMap((alertname) => [healthyEnd, outageEnd, phase.end - 1].map((at) => ({ eval_time: `${at}s`, alertname, exp_alerts: [] }))),
             { eval_time: `${firstDeadLetter + 1}s`, alertname: 'TodoHistoryDeadLetters', exp_alerts: firing('TodoHistoryDeadLetters', { reason: 'invalid_json' }) },
             { eval_time: `${outageEnd}s`, alertname: 'TodoHistoryDeadLetters', exp_alerts: [] },
             { eval_time: `${outageEnd}s`, alertname: 'TodoHistoryPartitionStuck', exp_alerts: firing('TodoHistoryPartitionStuck', ...stuck.map((partition) => ({ partition }))) },

@@ -136,7 +136,7 @@ describe('copyEventLogs (binary COPY) on PostgreSQL', () => {
           assert.equal(await copyEventLogs(client, rows), rows.length);
           assert.deepEqual(await storedText(client), await storedText(insertedClient));
         } else {
-          // e.g. 23:59:60.5, which isRfc3339 accepts and PostgreSQL refuses (22008).
+          // e.g. 23:59:60.5, which PostgreSQL refuses (22008) and validation refuses before it.
           const refusal = await rejection(() => copyEventLogs(client, rows));
           assert.equal(refusal.code, (insertRefusal as { code?: unknown }).code, `${String(insertRefusal)} / ${String(refusal.error)}`);
         }

@@ -38,11 +38,18 @@ function contextAllowlist(): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds with dev dependencies, installs production ones alone, and runs on Node 24 as a non-root user', () => {
-    assert.deepEqual(stages.map((stage) => stage.name), ['build', 'deps', 'runtime']);
-    assert.ok(runs(stageNamed('build')).includes('npm run build'), 'the build stage compiles with the repository\'s build script');
-    assert.ok(runs(stageNamed('build')).some((run) => /^npm ci\b/.test(run) && !run.includes('--omit=dev')), 'tsc needs the dev dependencies');
-    assert.ok(runs(stageNamed('deps')).some((run) => /^npm ci\b.*--omit=dev/.test(run)));
+  it('builds with dev dependencies and the patched kafkajs, ships production ones alone, and runs on Node 24 as a non-root user', () => {
+    assert.deepEqual(stages.map((stage) => stage.name), ['build', 'runtime']);
+    const buildRuns = runs(stageNamed('build'));
+    const step = (pattern: RegExp): number => buildRuns.findIndex((run) => pattern.test(run));
+    const install = step(/^npm ci\b/);
+    assert.ok(install >= 0 && !buildRuns[install]?.includes('--omit=dev'), 'tsc needs the dev dependencies');
+    // npm ci --ignore-scripts skips the postinstall that applies patches/ (the kafkajs fixes), so the stage applies them.
+    const patch = step(/\bpatch-package\b/);
+    const compile = buildRuns.indexOf('npm run build');
+    const prune = step(/^npm prune\b.*--omit=dev/);
+    assert.ok(install < patch && patch < compile && compile < prune, `npm ci, patch-package, npm run build, npm prune --omit=dev in that order: ${buildRuns.join(' | ')}`);
+    assert.ok(copies(runtime).some((c) => c.flags['from'] === 'build' && c.args[0] === '/app/node_modules'), 'the runtime gets the patched, pruned node_modules');
     assert.match(runtime.base, /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
     const user = lastOf(runtime, 'USER')?.args[0] ?? '';
     assert.match(user, /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root user, so that Kubernetes\' runAsNonRoot can verify it');
@@ -54,9 +61,8 @@ describe('Dockerfile', () => {
     // BuildKit fetches the frontend a `# syntax=` line names from Docker Hub, so offline builds would fail.
     assert.doesNotMatch(dockerfile, /^#\s*syntax\s*=/im);
     const external = stages.filter((stage) => !stages.some((other) => other.name === stage.base));
-    assert.deepEqual(external.map((stage) => stage.baseAsWritten), ['${NODE_IMAGE}', '${NODE_IMAGE}', '${RUNTIME_IMAGE}']);
-    const [build, deps, runtimeBase] = external.map((stage) => stage.base);
-    assert.equal(deps, build);
+    assert.deepEqual(external.map((stage) => stage.baseAsWritten), ['${NODE_IMAGE}', '${RUNTIME_IMAGE}']);
+    const [build, runtimeBase] = external.map((stage) => stage.base);
     assert.match(build ?? '', /^node:\d+\.\d+\.\d+-trixie-slim@sha256:[0-9a-f]{64}$/);
     assert.match(runtimeBase ?? '', /^gcr\.io\/distroless\/nodejs24-debian13:nonroot@sha256:[0-9a-f]{64}$/);
   });
@@ -103,7 +109,7 @@ describe('Dockerfile', () => {
       for (const copy of copies(runtime)) {
         const from = copy.flags['from'];
         const [source = '', destination = ''] = copy.args;
-        // A path in the build or deps stage is the same path in this work tree after `npm run build` / `npm ci`.
+        // A path in the build stage is the same path in this work tree after `npm ci` and `npm run build`.
         const local = from === undefined ? path.join(repoRoot, source) : path.join(repoRoot, path.posix.relative(workdir(stageNamed(from)), source));
         assert.ok(existsSync(local), `COPY ${from === undefined ? '' : `--from=${from} `}${source}: ${local} exists after the build`);
         // Docker's rule: a destination ending in / is a directory that receives the source under its own name.

@@ -12,6 +12,7 @@ import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const topic = 'store-test';
+const clusterId = 'store-test-cluster';
 
 function rows(partition: number, from: number, count: number): TodoEventLogRow[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -38,7 +39,8 @@ describe('PartitionBatchStore: rows and the partition\'s stored offset in one tr
   let store: PartitionBatchStore;
 
   async function stored(): Promise<{ offsets: Record<number, string>; coordinates: string[] }> {
-    const offsets = await db.selectFrom('todo_event_log_offsets').select(['kafka_partition', 'next_offset']).where('kafka_topic', '=', topic).execute();
+    const offsets = await db.selectFrom('todo_event_log_offsets').select(['kafka_partition', 'next_offset', 'kafka_cluster_id']).where('kafka_topic', '=', topic).execute();
+    assert.ok(offsets.every((o) => o.kafka_cluster_id === clusterId), 'every stored offset records the cluster it was read from');
     const coordinates = await db.selectFrom('todo_event_logs').select(['kafka_partition', 'kafka_offset']).orderBy('kafka_partition').orderBy('kafka_offset').execute();
     return {
       offsets: Object.fromEntries(offsets.map((o) => [o.kafka_partition, o.next_offset])),
@@ -63,8 +65,8 @@ describe('PartitionBatchStore: rows and the partition\'s stored offset in one tr
   });
 
   it('creates the stored offset with the first batch, and refuses a second first batch', async () => {
-    assert.deepEqual(await write({ topic, partition: 0, from: null, to: '3' }, rows(0, 0, 3)), { inserted: 3, duplicates: 0 });
-    await assert.rejects(write({ topic, partition: 0, from: null, to: '5' }, rows(0, 3, 2)), OffsetFencedError);
+    assert.deepEqual(await write({ topic, partition: 0, from: null, to: '3', clusterId }, rows(0, 0, 3)), { inserted: 3, duplicates: 0 });
+    await assert.rejects(write({ topic, partition: 0, from: null, to: '5', clusterId }, rows(0, 3, 2)), OffsetFencedError);
     assert.deepEqual(await stored(), { offsets: { 0: '3' }, coordinates: ['0:0', '0:1', '0:2'] });
   });
 
@@ -73,13 +75,13 @@ describe('PartitionBatchStore: rows and the partition\'s stored offset in one tr
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const first = store.inBatchTransaction({ topic, partition: 0, from: '3', to: '6' }, async (trx) => {
+    const first = store.inBatchTransaction({ topic, partition: 0, from: '3', to: '6', clusterId }, async (trx) => {
       const result = await trx.writeRows(rows(0, 3, 3));
       await held;
       return result;
     });
     // The zombie started from the same offset: its UPDATE waits for the first transaction's row lock.
-    const zombie = write({ topic, partition: 0, from: '3', to: '5' }, rows(0, 3, 2));
+    const zombie = write({ topic, partition: 0, from: '3', to: '5', clusterId }, rows(0, 3, 2));
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     assert.deepEqual(await first, { inserted: 3, duplicates: 0 });
@@ -89,13 +91,13 @@ describe('PartitionBatchStore: rows and the partition\'s stored offset in one tr
 
   it('stores only the new rows of a batch that overlaps the table, by INSERT … ON CONFLICT after the COPY fails', async () => {
     await writeEventLogs(db, rows(1, 0, 2), 100);
-    assert.deepEqual(await write({ topic, partition: 1, from: null, to: '5' }, rows(1, 0, 5)), { inserted: 3, duplicates: 2 });
+    assert.deepEqual(await write({ topic, partition: 1, from: null, to: '5', clusterId }, rows(1, 0, 5)), { inserted: 3, duplicates: 2 });
     assert.deepEqual((await stored()).coordinates.filter((c) => c.startsWith('1:')), ['1:0', '1:1', '1:2', '1:3', '1:4']);
   });
 
   it('undoes only the refused rows, keeping the offset and the rows written before and after them', async () => {
     const tooLong = { ...rows(2, 1, 1)[0]!, eventType: 'x'.repeat(51) };
-    const outcome = await store.inBatchTransaction({ topic, partition: 2, from: null, to: '3' }, async (trx) => {
+    const outcome = await store.inBatchTransaction({ topic, partition: 2, from: null, to: '3', clusterId }, async (trx) => {
       const first = await trx.writeRows(rows(2, 0, 1));
       const refused = await trx.writeRows([tooLong]).then(() => 'stored', (error: { code?: string }) => error.code);
       const last = await trx.writeRows(rows(2, 2, 1));
@@ -109,7 +111,7 @@ describe('PartitionBatchStore: rows and the partition\'s stored offset in one tr
 
   it('stores neither rows nor offset when the batch\'s work fails', async () => {
     await assert.rejects(
-      store.inBatchTransaction({ topic, partition: 3, from: null, to: '2' }, async (trx) => {
+      store.inBatchTransaction({ topic, partition: 3, from: null, to: '2', clusterId }, async (trx) => {
         await trx.writeRows(rows(3, 0, 2));
         throw new Error('the dead-letter topic refused');
       }),

@@ -201,7 +201,7 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
           for (let batch = 0; batch < batchesPerWriter; batch += 1) {
             const rows = Array.from({ length: days }, (_, i) => row('concurrent', partition, batch * days + i, new Date(Date.UTC(2024, 0, 1 + i, partition, batch))));
             const to = String((batch + 1) * days);
-            await store.inBatchTransaction({ topic: 'concurrent', partition, from, to }, (trx) => trx.writeRows(rows));
+            await store.inBatchTransaction({ topic: 'concurrent', partition, from, to, clusterId: 'concurrent-test-cluster' }, (trx) => trx.writeRows(rows));
             from = to;
           }
         }),

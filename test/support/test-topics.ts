@@ -17,15 +17,21 @@ export interface ReceivedMessage {
 
 /** Unique topic, dead-letter topic and group names for one test, with a client to drive them. */
 export class TestTopics {
-  readonly topic = `events-${randomUUID()}`;
-  readonly dlqTopic = `${this.topic}.dlq`;
-  readonly groupId = `group-${randomUUID()}`;
+  readonly dlqTopic: string;
   readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
 
-  /** `brokerList` defaults to KAFKA_BROKERS; fault tests pass the broker they restart. */
-  constructor(private readonly brokerList: string[] = brokers()) {
+  /**
+   * `brokerList` defaults to KAFKA_BROKERS; fault tests pass the broker they restart. A test of another
+   * cluster passes the names of the first one's topic and group.
+   */
+  constructor(
+    private readonly brokerList: string[] = brokers(),
+    readonly topic = `events-${randomUUID()}`,
+    readonly groupId = `group-${randomUUID()}`,
+  ) {
+    this.dlqTopic = `${topic}.dlq`;
     this.kafka = new Kafka({ clientId: 'todo-history-test', brokers: brokerList, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
     // Idempotent: a send retried across a broker restart must not add a record the tests do not expect.

@@ -36,6 +36,7 @@ describe('parseCliArguments', () => {
   it('parses offsets show and reset with their targets', () => {
     assert.deepEqual(parseCliArguments(['offsets', 'show']), { name: 'offsets', request: { action: 'show' } });
     assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', 'earliest']), { name: 'offsets', request: { action: 'reset', target: { kind: 'earliest' }, partitions: [], dryRun: false } });
+    assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', 'committed']), { name: 'offsets', request: { action: 'reset', target: { kind: 'committed' }, partitions: [], dryRun: false } });
     assert.deepEqual(parseCliArguments(['offsets', 'reset', '--to', '9223372036854775806', '--partition', '3', '--dry-run']), {
       name: 'offsets',
       request: { action: 'reset', target: { kind: 'offset', offset: 9_223_372_036_854_775_806n }, partitions: [3], dryRun: true },

@@ -76,4 +76,18 @@ describe('ConsumerHealth', () => {
     health.batchStored(1, stuckMs + 2_000);
     assert.equal(health.readinessProblem(stuckMs + 3_000), undefined);
   });
+
+  it('reports a blocked partition at once, stays alive while it waits, and forgets it once a batch is stored or it is revoked', () => {
+    const health = new ConsumerHealth(stallMs, stuckMs, 0);
+    health.joined([0, 1]);
+    health.lagObserved(1, 50, 1_000);
+    health.partitionBlocked(1, 60_000, 'partition 1 blocked: past the end');
+    assert.equal(health.readinessProblem(1_001), 'partition 1 blocked: past the end');
+    assert.deepEqual(health.liveness(10 * stallMs), { ok: true, reason: 'ok' }, 'restarting would not help');
+    health.batchStored(1, 2_000);
+    assert.equal(health.readinessProblem(2_001), undefined);
+    health.partitionBlocked(1, 60_000, 'partition 1 blocked: another cluster');
+    health.joined([0]);
+    assert.equal(health.readinessProblem(3_000), undefined);
+  });
 });

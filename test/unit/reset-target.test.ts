@@ -19,6 +19,8 @@ describe('planReset', () => {
     assert.deepEqual(planReset({ kind: 'offset', offset: 10n }, extents, stored).map((m) => m.to), ['10', '20']);
     assert.deepEqual(planReset({ kind: 'offset', offset: 500n }, extents, stored).map((m) => m.to), ['100', '50']);
     assert.deepEqual(planReset({ kind: 'time', time: new Date(0) }, extents, stored).map((m) => m.to), ['40', '50']);
+    const committed = extents.map((extent) => ({ ...extent, committed: extent.partition === 0 ? 70n : 5n }));
+    assert.deepEqual(planReset({ kind: 'committed' }, committed, stored).map((m) => [m.to, m.skipped]), [['70', '10'], ['20', '0']]);
   });
 
   it('always lands inside the partition and counts exactly the records read again or skipped', () => {

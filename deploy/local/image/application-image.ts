@@ -7,7 +7,7 @@ import { buildImage, imageSizeBytes } from './podman.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** What .dockerignore lets into the build context. */
-const BUILD_CONTEXT_ENTRIES = ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'migrations'];
+const BUILD_CONTEXT_ENTRIES = ['package.json', 'package-lock.json', 'patches', 'tsconfig.json', 'src', 'migrations'];
 const EXTRA_MIGRATION_FILE = '2099-01-01T00-00-00_add-test-column.ts';
 
 export interface BuiltImage {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** What skaffold.yaml and its profiles read: the build context, the chart and deploy/'s manifests. */
-const ENTRIES = ['skaffold.yaml', 'Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'migrations', 'helm', 'deploy/skaffold.yaml', 'deploy/k8s', 'deploy/local/cluster/stand-ins'];
+const ENTRIES = ['skaffold.yaml', 'Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'patches', 'tsconfig.json', 'src', 'migrations', 'helm', 'deploy/skaffold.yaml', 'deploy/k8s', 'deploy/local/cluster/stand-ins'];
 
 /** A copy of the repository for skaffold to watch, so a test can change its sources; the build's dist/ is linked. */
 export interface DevCheckout {
