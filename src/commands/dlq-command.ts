@@ -48,7 +48,7 @@ async function replay(request: DlqRequest, config: AppConfig, logger: Logger): P
     await assertSchemaVersion(db);
     // The replay writes as the consumer does, and needs what the consumer needs.
     await assertPrivileges(db, 'consume');
-    const replayer = new LetterReplayer(db, config.events, config.database.insertChunkRows, request.dryRun, logger);
+    const replayer = new LetterReplayer(db, config.events, config.database.insertChunkRows, config.database.maxDaysPerTransaction, request.dryRun, logger);
     await scanDeadLetterTopic(
       createKafka(config.kafka, logger),
       config.kafka.dlqTopic,

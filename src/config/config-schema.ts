@@ -36,11 +36,12 @@ export interface AppConfig {
     timescaledb: TimescaledbMode;
     poolSize: number;
     insertChunkRows: number;
+    maxDaysPerTransaction: number;
     connectTimeoutMs: number;
     statementTimeoutMs: number;
     lockTimeoutMs: number;
   };
-  events: { maxBytes: number; maxDepth: number };
+  events: { maxBytes: number; maxDepth: number; maxTimeSkewDays: number };
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
@@ -292,6 +293,18 @@ export const configSchema: Schema<AppConfig> = {
       default: 5_000,
       env: 'DATABASE_INSERT_CHUNK_ROWS',
     },
+    maxDaysPerTransaction: {
+      doc:
+        'Most distinct days (TimescaleDB chunks) one transaction stores rows on; a batch spanning more is stored in several ' +
+        "transactions, each advancing the partition's offset over its part. A new chunk takes about 20 locks of PostgreSQL's " +
+        'shared lock table until its transaction ends: at the defaults (max_locks_per_transaction 64, max_connections 100) ' +
+        'one transaction alone could create about 1,270, so 100 leaves room for a dozen writers doing it at once.',
+      format: 'bounded-int',
+      min: 1,
+      max: 10_000,
+      default: 100,
+      env: 'DATABASE_MAX_DAYS_PER_TRANSACTION',
+    },
     connectTimeoutMs: {
       doc: 'How long to wait for a new database connection, in milliseconds.',
       format: 'bounded-int',
@@ -333,6 +346,17 @@ export const configSchema: Schema<AppConfig> = {
       max: 1_000,
       default: 64,
       env: 'EVENT_MAX_DEPTH',
+    },
+    maxTimeSkewDays: {
+      doc:
+        "Most days an event's time may lie from its Kafka record's timestamp; a time further away is treated as invalid " +
+        '(the next valid time is stored, the given one kept in event_data). 0: no limit, as a backfill of history needs; ' +
+        'on TimescaleDB each distinct far day is a chunk of its own.',
+      format: 'bounded-int',
+      min: 0,
+      max: 3_650_000,
+      default: 0,
+      env: 'EVENT_MAX_TIME_SKEW_DAYS',
     },
   },
   retry: retrySchema,

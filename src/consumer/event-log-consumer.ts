@@ -19,7 +19,8 @@ import { planBatch, type LogExtent } from './batch-plan.js';
 import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
 import { PartitionPositions, type AssignmentStart } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
-import { storeBatch, type BatchOutcome } from './store-batch.js';
+import { splitByDays } from './split-by-days.js';
+import { mergeOutcomes, sortBatch, storeSortedBatch, type BatchOutcome } from './store-batch.js';
 
 /**
  * The offset to commit after a batch: past its last record, control records included. kafkajs hides a
@@ -246,8 +247,11 @@ export class EventLogConsumer {
     const started = performance.now();
     const next = nextOffset(batch);
     let outcome: BatchOutcome;
+    let transactions: number;
     let lost: OffsetRange | null;
     let clusterId: string;
+    // Where a retry fetches from: past the parts of the batch already committed.
+    let resumeAt = first;
     try {
       clusterId = await this.positions.currentClusterId();
       const position = await this.positions.of(partition);
@@ -274,12 +278,24 @@ export class EventLogConsumer {
       const { storeFrom } = plan;
       lost = plan.lost;
       const toStore = storeFrom === null ? messages : messages.filter((m) => BigInt(m.offset) >= BigInt(storeFrom));
-      outcome = await this.store.inBatchTransaction({ topic, partition, from: plan.from, to: next, clusterId }, (trx) =>
-        storeBatch({ topic, partition, messages: toStore }, { writeRows: trx.writeRows, publishDeadLetters }, this.config.events, this.logger),
-      );
+      const parts = splitByDays(sortBatch({ topic, partition, messages: toStore }, this.config.events, this.logger), this.config.database.maxDaysPerTransaction);
+      const outcomes: BatchOutcome[] = [];
+      let from = plan.from;
+      for (const [index, part] of parts.entries()) {
+        // A part ends where the next begins, the last past the batch: the parts' offset advances chain without a gap.
+        const to = parts[index + 1]?.messages[0]?.offset ?? next;
+        outcomes.push(await this.store.inBatchTransaction({ topic, partition, from, to, clusterId }, (trx) => storeSortedBatch(part, { writeRows: trx.writeRows, publishDeadLetters })));
+        this.positions.confirm(partition, to, clusterId);
+        from = to;
+        resumeAt = to;
+        // A batch of many parts can outlast the session timeout; kafkajs sends one only once the interval is up.
+        if (index < parts.length - 1) await heartbeat();
+      }
+      outcome = mergeOutcomes(outcomes);
+      transactions = parts.length;
     } catch (error) {
       if (error instanceof OffsetFencedError) await this.yieldFenced(topic, partition, error);
-      else this.retryLater(topic, partition, first, error);
+      else this.retryLater(topic, partition, resumeAt, error);
       return;
     }
     this.positions.confirm(partition, next, clusterId);
@@ -308,6 +324,7 @@ export class EventLogConsumer {
         rowsWritten: outcome.inserted,
         duplicates: outcome.duplicates,
         deadLettered: outcome.deadLetters.length,
+        transactions,
         ms: Math.round(ms),
       },
       'batch stored',

@@ -25,16 +25,18 @@ export interface BatchOutcome {
   timestampFallbacks: readonly TimestampSource[];
 }
 
-interface PartitionBatch {
+export interface PartitionBatch {
   topic: string;
   partition: number;
   messages: readonly KafkaMessage[];
 }
 
-interface Sorted {
+/** A batch's messages sorted into rows and dead letters, in offset order. */
+export interface SortedBatch extends PartitionBatch {
   rows: TodoEventLogRow[];
+  /** Per row: the source its time came from when its given timestamp was invalid, else null. */
+  fallbacks: (TimestampSource | null)[];
   deadLetters: DeadLetter[];
-  timestampFallbacks: TimestampSource[];
 }
 
 /**
@@ -48,14 +50,15 @@ function rejectionOf(error: unknown): { code: DeadLetter['code']; reason: string
   return { code: 'unprocessable', reason: `mapping failed: ${description}` };
 }
 
-function sortMessages(batch: PartitionBatch, limits: EventLimits, logger: Logger): Sorted {
-  const sorted: Sorted = { rows: [], deadLetters: [], timestampFallbacks: [] };
+/** Maps each message to its row, or to a dead letter with the reason. */
+export function sortBatch(batch: PartitionBatch, limits: EventLimits, logger: Logger): SortedBatch {
+  const sorted: SortedBatch = { ...batch, rows: [], fallbacks: [], deadLetters: [] };
   const { topic, partition } = batch;
   for (const message of batch.messages) {
     try {
       const { row, timestampFallback } = toEventLogRow(message, { topic, partition, offset: message.offset }, limits);
       sorted.rows.push(row);
-      if (timestampFallback !== null) sorted.timestampFallbacks.push(timestampFallback);
+      sorted.fallbacks.push(timestampFallback);
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           { eventType: row.eventType, time: row.timestamp, changes: row.changes, group: row.groupName, task: row.taskName },
@@ -110,7 +113,14 @@ async function writeIsolatingRejects(
  * retried like an outage.
  */
 export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, limits: EventLimits, logger: Logger): Promise<BatchOutcome> {
-  const { rows, deadLetters, timestampFallbacks } = sortMessages(batch, limits, logger);
+  return storeSortedBatch(sortBatch(batch, limits, logger), sinks);
+}
+
+/** storeBatch, for a batch sorted already. */
+export async function storeSortedBatch(batch: SortedBatch, sinks: BatchSinks): Promise<BatchOutcome> {
+  const { rows } = batch;
+  const deadLetters = [...batch.deadLetters];
+  const timestampFallbacks = batch.fallbacks.filter((source) => source !== null);
   const rejected: RejectedRow[] = [];
   const written = await writeIsolatingRejects(rows, sinks, rejected);
   const refusedByTable = rejected.find((rejection) => !rejection.valueAlone);
@@ -122,4 +132,15 @@ export async function storeBatch(batch: PartitionBatch, sinks: BatchSinks, limit
   }
   await sinks.publishDeadLetters(deadLetters);
   return { messages: batch.messages.length, ...written, deadLetters, timestampFallbacks };
+}
+
+/** The outcome of a batch stored in several parts. */
+export function mergeOutcomes(outcomes: readonly BatchOutcome[]): BatchOutcome {
+  return {
+    messages: outcomes.reduce((sum, outcome) => sum + outcome.messages, 0),
+    inserted: outcomes.reduce((sum, outcome) => sum + outcome.inserted, 0),
+    duplicates: outcomes.reduce((sum, outcome) => sum + outcome.duplicates, 0),
+    deadLetters: outcomes.flatMap((outcome) => outcome.deadLetters),
+    timestampFallbacks: outcomes.flatMap((outcome) => outcome.timestampFallbacks),
+  };
 }

@@ -5,7 +5,8 @@ import type { Database } from '../db/database.js';
 import { writeEventLogs, type WriteResult } from '../db/event-log-writer.js';
 import type { EventLimits } from '../events/event-limits.js';
 import type { TodoEventLogRow } from '../events/todo-event-log-row.js';
-import { storeBatch, type BatchSinks } from '../consumer/store-batch.js';
+import { splitByDays } from '../consumer/split-by-days.js';
+import { sortBatch, storeSortedBatch, type BatchSinks, type SortedBatch } from '../consumer/store-batch.js';
 import type { DeadLetterRecord } from './dead-letter-record.js';
 import { sampleOf, type LetterSample } from './inspect-summary.js';
 
@@ -43,7 +44,7 @@ async function countStored(db: Kysely<Database>, rows: readonly TodoEventLogRow[
 }
 
 /**
- * Takes dead letters back through the consumer's own mapping and writer (storeBatch), under their
+ * Takes dead letters back through the consumer's own mapping, parts and writer (store-batch.ts), under their
  * original topic, partition and offset: a letter that is valid now becomes the row the consumer would have
  * stored, and the coordinates' unique key makes a second replay add nothing. Letters still refused are
  * counted, not dead-lettered again: they are in the dead-letter topic already.
@@ -56,6 +57,8 @@ export class LetterReplayer {
     db: Kysely<Database>,
     private readonly limits: EventLimits,
     chunkRows: number,
+    /** Most distinct days one transaction stores rows on (DATABASE_MAX_DAYS_PER_TRANSACTION), as the consumer. */
+    private readonly maxDaysPerTransaction: number,
     dryRun: boolean,
     private readonly logger: Logger,
   ) {
@@ -91,8 +94,15 @@ export class LetterReplayer {
     const [first] = records;
     if (first === undefined) return;
     const batch = { topic: first.original.topic, partition: first.original.partition, messages: records.map((record) => record.message) };
+    // As the consumer stores a batch: in parts of at most maxDaysPerTransaction days, a transaction each.
+    for (const part of splitByDays(sortBatch(batch, this.limits, this.logger), this.maxDaysPerTransaction)) {
+      await this.replayPart(part, records.filter((record) => part.messages.includes(record.message)));
+    }
+  }
+
+  private async replayPart(part: SortedBatch, records: readonly DeadLetterRecord[]): Promise<void> {
     try {
-      const outcome = await storeBatch(batch, this.sinks, this.limits, this.logger);
+      const outcome = await storeSortedBatch(part, this.sinks);
       this.report.stored += outcome.inserted;
       this.report.alreadyStored += outcome.duplicates;
       for (const letter of outcome.deadLetters) {
@@ -103,7 +113,8 @@ export class LetterReplayer {
       if (!(error instanceof EveryRowRefusedError)) throw error;
       // The consumer retries such a batch, suspecting the table rather than the data. These letters were
       // refused before, so each is tried alone: one refused alone is still invalid, with its own reason.
-      if (records.length === 1) this.stillInvalid({ ...first, reason: 'database_rejected', error: error.reason });
+      const [only] = records;
+      if (records.length === 1 && only !== undefined) this.stillInvalid({ ...only, reason: 'database_rejected', error: error.reason });
       else for (const record of records) await this.replayPartition([record]);
     }
   }

@@ -1,4 +1,4 @@
-import { isStorableTimestamp } from '../db/timestamptz-micros.js';
+import { isStorableTimestamp, timestamptzMicros } from '../db/timestamptz-micros.js';
 
 /** Where a row's timestamp came from: the event's `timestamp`, `payload.timestamp`, or the Kafka record. */
 export type TimestampSource = 'event' | 'payload' | 'record';
@@ -30,15 +30,26 @@ export function recordTime(epochMillis: string): string | null {
   return new Date(millis).toISOString();
 }
 
+const microsPerDay = 86_400_000_000n;
+
+/** Whether a valid `time` lies within `maxSkewDays` of the record's time; always with 0 or no record time to measure from. */
+function withinSkew(time: string, record: string | null, maxSkewDays: number): boolean {
+  if (maxSkewDays === 0 || record === null) return true;
+  const distance = timestamptzMicros(time) - timestamptzMicros(record);
+  return (distance < 0n ? -distance : distance) <= BigInt(maxSkewDays) * microsPerDay;
+}
+
 /**
  * The first valid time of the event's `timestamp`, `payload.timestamp` and the record's timestamp, or
- * null when none is valid. Never the wall clock: a replay must store the same row.
+ * null when none is valid. A given time more than `maxSkewDays` (0: no limit) from the record's timestamp
+ * counts as invalid. Never the wall clock: a replay must store the same row.
  */
-export function chooseEventTime(eventTimestamp: unknown, payloadTimestamp: unknown, recordTimestamp: string): EventTime | null {
-  if (isValidEventTime(eventTimestamp)) return { timestamp: eventTimestamp, source: 'event', fellBack: false };
-  let fellBack = isGiven(eventTimestamp);
-  if (isValidEventTime(payloadTimestamp)) return { timestamp: payloadTimestamp, source: 'payload', fellBack };
-  fellBack ||= isGiven(payloadTimestamp);
+export function chooseEventTime(eventTimestamp: unknown, payloadTimestamp: unknown, recordTimestamp: string, maxSkewDays = 0): EventTime | null {
   const fromRecord = recordTime(recordTimestamp);
+  const usable = (value: unknown): value is string => isValidEventTime(value) && withinSkew(value, fromRecord, maxSkewDays);
+  if (usable(eventTimestamp)) return { timestamp: eventTimestamp, source: 'event', fellBack: false };
+  let fellBack = isGiven(eventTimestamp);
+  if (usable(payloadTimestamp)) return { timestamp: payloadTimestamp, source: 'payload', fellBack };
+  fellBack ||= isGiven(payloadTimestamp);
   return fromRecord === null ? null : { timestamp: fromRecord, source: 'record', fellBack };
 }

@@ -119,7 +119,7 @@ export function toEventLogRow(record: KafkaRecord, kafka: KafkaCoordinates, limi
   const entityId = limited(requiredString(payload, 'entityId', 'payload.entityId'), 'entity_id', 'payload.entityId');
   const groupId = entity === 'Group' ? entityId : limited(optionalString(payload, 'groupId', 'payload.groupId'), 'group_id', 'payload.groupId');
   const taskId = entity === 'Task' ? entityId : limited(optionalString(payload, 'taskId', 'payload.taskId'), 'task_id', 'payload.taskId');
-  const time = chooseEventTime(envelope.timestamp, payload.timestamp, record.timestamp);
+  const time = chooseEventTime(envelope.timestamp, payload.timestamp, record.timestamp, limits.maxTimeSkewDays);
   if (time === null) {
     throw new EventRejection(
       'invalid_timestamp',

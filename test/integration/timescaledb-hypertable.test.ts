@@ -3,13 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { encodeEventLogRows, eventLogCopyColumns } from '../../src/db/copy-binary-encoding.js';
+import { copyEventLogs } from '../../src/db/copy-event-logs.js';
 import type { Database } from '../../src/db/database.js';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import { getGroupsSummary, getGroupTasksSummary, type ReadOptions } from '../../src/db/read-queries.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { runCli } from '../../deploy/local/cli-process.js';
-import { startTimescaledbPglite, type TimescaledbPglite } from '../../deploy/local/services/timescaledb-pglite.js';
+import { startTimescaledbPglite } from '../../deploy/local/services/timescaledb-pglite.js';
+import { realTimescaledbUrl } from '../support/real-timescaledb.js';
 import { scannedGroupsSummary, scannedGroupTasksSummary } from '../support/scanned-summaries.js';
+import { createTestDatabase } from '../support/test-database.js';
 
 function row(offset: number, timestamp: string, names: Partial<Pick<TodoEventLogRow, 'groupId' | 'groupName' | 'taskId' | 'taskName'>> = {}): TodoEventLogRow {
   return {
@@ -30,25 +33,75 @@ function row(offset: number, timestamp: string, names: Partial<Pick<TodoEventLog
   };
 }
 
-describe('on TimescaleDB (PGlite with the extension)', () => {
-  let timescale: TimescaledbPglite;
+/** A database on TimescaleDB, not yet migrated, with binary COPY into todo_event_logs. */
+interface TimescaledbTarget {
+  readonly url: string;
+  readonly db: Kysely<Database>;
+  /** Rows stored by one binary COPY (the consumer's write path); rejects with PostgreSQL's refusal. */
+  copyRows(rows: readonly TodoEventLogRow[]): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The real server, over the wire as the consumer writes. */
+async function realTarget(server: string): Promise<TimescaledbTarget> {
+  const database = await createTestDatabase({ server, migrated: false });
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  return {
+    url: database.url,
+    db: database.db,
+    async copyRows(rows) {
+      const client = await pool.connect();
+      try {
+        return await copyEventLogs(client, rows);
+      } finally {
+        client.release();
+      }
+    },
+    async stop() {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+/** The stand-in where the real server's source is absent: one connection, COPY run in process (see copyIn). */
+async function pgliteTarget(): Promise<TimescaledbTarget> {
+  const timescale = await startTimescaledbPglite();
+  // PGlite serves one socket connection at a time, and copyIn waits for it: idle connections close fast.
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: timescale.url, max: 1, idleTimeoutMillis: 100 }) }) });
+  const copy = `COPY todo_event_logs (${eventLogCopyColumns.join(', ')}) FROM '/dev/blob' (FORMAT binary)`;
+  return {
+    url: timescale.url,
+    db,
+    copyRows: (rows) => timescale.copyIn(copy, encodeEventLogRows(rows)),
+    async stop() {
+      await db.destroy();
+      await timescale.stop();
+    },
+  };
+}
+
+const realServer = realTimescaledbUrl();
+
+describe(`on TimescaleDB (${realServer === undefined ? 'PGlite with the extension, a stand-in: not a real TimescaleDB server' : 'a real TimescaleDB server'})`, () => {
+  let target: TimescaledbTarget;
   let db: Kysely<Database>;
 
   before(async () => {
-    timescale = await startTimescaledbPglite();
-    // PGlite serves one socket connection at a time, and copyIn waits for it: idle connections close fast.
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: timescale.url, max: 1, idleTimeoutMillis: 100 }) }) });
+    target = realServer === undefined ? await pgliteTarget() : await realTarget(realServer);
+    db = target.db;
   });
 
   after(async () => {
-    await db.destroy();
-    await timescale.stop();
+    await target.stop();
   });
 
   it('migrate turns todo_event_logs into a hypertable with 1-day chunks, and says so', async () => {
-    const { code, output } = await runCli(['migrate', 'latest'], { DATABASE_URL: timescale.url, DATABASE_POOL_SIZE: '1', KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: '1' });
+    const { code, output } = await runCli(['migrate', 'latest'], { DATABASE_URL: target.url, DATABASE_POOL_SIZE: '1', KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: '1' });
     assert.equal(code, 0, output);
     assert.match(output, /todo_event_logs is a TimescaleDB hypertable/);
+    // A real server's scheduler would refresh the summaries of these past days in the background; here the test refreshes.
+    await sql`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`.execute(db);
     const { rows } = await sql<{ interval: string }>`
       SELECT time_interval::text AS interval FROM timescaledb_information.dimensions
       WHERE hypertable_name = 'todo_event_logs' AND column_name = 'timestamp'`.execute(db);
@@ -66,11 +119,10 @@ describe('on TimescaleDB (PGlite with the extension)', () => {
     assert.equal(stored[2]?.time, '2025-11-12 10:00:00.123456+00');
   });
 
-  it('takes binary COPY rows into one chunk per day, and refuses a stored coordinate with 23505 (in process: see copyIn)', async () => {
-    const copy = `COPY todo_event_logs (${eventLogCopyColumns.join(', ')}) FROM '/dev/blob' (FORMAT binary)`;
+  it('takes binary COPY rows into one chunk per day, and refuses a stored coordinate with 23505', async () => {
     const batch = [row(10, '2025-11-13T10:00:00Z'), row(11, '2025-11-14T23:58:60.9999995+01:00'), { ...row(12, '2025-11-13T12:00:00.123456789Z'), eventData: '{"a": [1, "ü"]}' }];
-    assert.equal(await timescale.copyIn(copy, encodeEventLogRows(batch)), 3);
-    await assert.rejects(timescale.copyIn(copy, encodeEventLogRows([row(10, '2025-11-13T10:00:00Z')])), { code: '23505' });
+    assert.equal(await target.copyRows(batch), 3);
+    await assert.rejects(target.copyRows([row(10, '2025-11-13T10:00:00Z')]), { code: '23505' });
     const stored = await db
       .selectFrom('todo_event_logs')
       .select([sql<string>`timestamp::text`.as('time'), sql<string | null>`event_data::text`.as('data')])

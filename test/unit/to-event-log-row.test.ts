@@ -200,6 +200,39 @@ describe('toEventLogRow', () => {
     assert.deepEqual(JSON.parse(result.row.eventData ?? 'null'), { payload: { timestamp: 'later' }, envelope: { timestamp: 'soon' } });
   });
 
+  describe('with EVENT_MAX_TIME_SKEW_DAYS', () => {
+    const withSkew = (source: KafkaRecord, maxTimeSkewDays: number): MappedEvent => toEventLogRow(source, kafka, { ...defaultEventLimits, maxTimeSkewDays });
+    const at = (timestamp: string, payloadTimestamp = timestamp) => record({ ...taskCreated, timestamp, payload: { ...taskCreated.payload, timestamp: payloadTimestamp } });
+
+    it('0, the default, keeps an event time however far from the record\'s', () => {
+      const result = mapped(at('1971-01-01T00:00:00Z'));
+      assert.equal(result.row.timestamp, '1971-01-01T00:00:00Z');
+      assert.equal(result.timestampFallback, null);
+    });
+
+    it('keeps a time exactly the limit away, on either side, to the microsecond', () => {
+      for (const time of ['2026-11-10T09:00:00Z', '2024-11-10T09:00:00.000000Z', '2026-11-10T10:00:00+01:00']) {
+        assert.equal(withSkew(at(time), 365).row.timestamp, time);
+      }
+      assert.equal(withSkew(at('2026-11-10T09:00:00.000001Z', '2025-11-10T10:00:00Z'), 365).row.timestamp, '2025-11-10T10:00:00Z');
+    });
+
+    it('passes over a time further away like an invalid one: the payload\'s, then the record\'s, keeping what it passed over', () => {
+      const toPayload = withSkew(at('2099-01-01T00:00:00Z', '2025-11-10T15:30:45.123Z'), 365);
+      assert.equal(toPayload.row.timestamp, '2025-11-10T15:30:45.123Z');
+      assert.equal(toPayload.timestampFallback, 'payload');
+      assert.deepEqual(JSON.parse(toPayload.row.eventData ?? 'null'), { envelope: { timestamp: '2099-01-01T00:00:00Z' } });
+      const toRecord = withSkew(at('1970-01-02T00:00:00Z', '2099-01-01T00:00:00Z'), 365);
+      assert.equal(toRecord.row.timestamp, '2025-11-10T09:00:00.000Z');
+      assert.equal(toRecord.timestampFallback, 'record');
+      assert.deepEqual(JSON.parse(toRecord.row.eventData ?? 'null'), { payload: { timestamp: '2099-01-01T00:00:00Z' }, envelope: { timestamp: '1970-01-02T00:00:00Z' } });
+    });
+
+    it('keeps the event time when the record has no time to measure from', () => {
+      assert.equal(withSkew(record({ ...taskCreated, timestamp: '1990-01-01T00:00:00Z' }, '-1'), 1).row.timestamp, '1990-01-01T00:00:00Z');
+    });
+  });
+
   it('counts no fallback when the event simply has no timestamp', () => {
     const { timestamp: _top, ...withoutTop } = taskCreated;
     assert.equal(mapped(record(withoutTop)).timestampFallback, null);

@@ -225,6 +225,7 @@ DATABASE_SSL_KEY_FILE: {{ printf "%s/%s" (include "todo-history.databaseClientCe
 {{- end }}
 DATABASE_POOL_SIZE: {{ $database.poolSize | int | quote }}
 DATABASE_INSERT_CHUNK_ROWS: {{ $database.insertChunkRows | int | quote }}
+DATABASE_MAX_DAYS_PER_TRANSACTION: {{ dig "maxDaysPerTransaction" 100 $database | int | quote }}
 DATABASE_CONNECT_TIMEOUT_MS: {{ $database.connectTimeoutMs | int | quote }}
 {{- end }}
 
@@ -267,6 +268,7 @@ STUCK_PARTITION_TIMEOUT_MS: {{ dig "stuckPartitionTimeoutMs" 300000 .Values.heal
 LAG_POLL_INTERVAL_MS: {{ .Values.health.lagPollIntervalMs | int | quote }}
 EVENT_MAX_BYTES: {{ dig "maxBytes" 1048576 (.Values.events | default dict) | int | quote }}
 EVENT_MAX_DEPTH: {{ dig "maxDepth" 64 (.Values.events | default dict) | int | quote }}
+EVENT_MAX_TIME_SKEW_DAYS: {{ dig "maxTimeSkewDays" 0 (.Values.events | default dict) | int | quote }}
 {{- end }}
 
 {{/* Every non-secret setting of `todo-history scaler`: the scaler ConfigMap. SCALER_IDENTITY is the pod name. */}}
