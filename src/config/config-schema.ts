@@ -44,7 +44,7 @@ export interface AppConfig {
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
-  health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; lagPollIntervalMs: number };
+  health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; readinessRebalanceGraceMs: number; lagPollIntervalMs: number };
   log: { level: LogLevel };
 }
 
@@ -363,6 +363,14 @@ export const configSchema: Schema<AppConfig> = {
       max: 86_400_000,
       default: 300_000,
       env: 'STUCK_PARTITION_TIMEOUT_MS',
+    },
+    readinessRebalanceGraceMs: {
+      doc: '/readyz fails once the consumer has been out of its group this long (a rebalance, a lost coordinator), in milliseconds; a shorter rebalance keeps it ready.',
+      format: 'bounded-int',
+      min: 0,
+      max: 600_000,
+      default: 30_000,
+      env: 'READINESS_REBALANCE_GRACE_MS',
     },
     lagPollIntervalMs: {
       doc: 'How often the consumer lag of the assigned partitions is measured, in milliseconds.',

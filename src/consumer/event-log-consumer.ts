@@ -175,10 +175,10 @@ export class EventLogConsumer {
       health.joined(this.assignedPartitions);
       this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
     });
-    this.consumer.on(events.REBALANCING, () => health.leftGroup());
-    this.consumer.on(events.STOP, () => health.leftGroup());
+    this.consumer.on(events.REBALANCING, () => health.leftGroup(this.observers.now()));
+    this.consumer.on(events.STOP, () => health.leftGroup(this.observers.now()));
     this.consumer.on(events.CRASH, ({ payload }) => {
-      if (payload.restart) health.leftGroup();
+      if (payload.restart) health.leftGroup(this.observers.now());
       else health.crashed(payload.error.message);
     });
   }

@@ -220,6 +220,7 @@ DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | default 0 | int | 
 SHUTDOWN_GRACE_MS: {{ .Values.shutdown.graceMs | int | quote }}
 LIVENESS_STALL_TIMEOUT_MS: {{ .Values.health.stallTimeoutMs | int | quote }}
 STUCK_PARTITION_TIMEOUT_MS: {{ dig "stuckPartitionTimeoutMs" 300000 .Values.health | int | quote }}
+READINESS_REBALANCE_GRACE_MS: {{ dig "readinessRebalanceGraceMs" 30000 .Values.health | int | quote }}
 LAG_POLL_INTERVAL_MS: {{ .Values.health.lagPollIntervalMs | int | quote }}
 EVENT_MAX_BYTES: {{ dig "maxBytes" 1048576 (.Values.events | default dict) | int | quote }}
 EVENT_MAX_DEPTH: {{ dig "maxDepth" 64 (.Values.events | default dict) | int | quote }}
