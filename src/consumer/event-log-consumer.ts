@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
+import { PartitionAssigners, Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readClusterId, readCommittedOffsets, readLogExtents } from '../kafka/partition-extents.js';
+import { stickyPartitionAssigner } from '../kafka/sticky-assigner.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
@@ -28,6 +29,9 @@ import { storeBatch, type BatchOutcome } from './store-batch.js';
 function nextOffset(batch: Pick<Batch, 'lastOffset'>): string {
   return (BigInt(batch.lastOffset()) + 1n).toString();
 }
+
+/** kafkajs' own default for how long a fetch waits for records. */
+const defaultMaxWaitTimeMs = 5_000;
 
 /** Where the consumer reports what it does. */
 export interface ConsumerObservers {
@@ -76,7 +80,11 @@ export class EventLogConsumer {
       sessionTimeout: kafkaConfig.sessionTimeoutMs,
       heartbeatInterval: kafkaConfig.heartbeatIntervalMs,
       maxBytesPerPartition: kafkaConfig.maxBytesPerPartition,
+      // kafkajs heartbeats between fetches only: an idle member waiting out a fetch's 5 s default would
+      // notice a rebalance that late, and hold up the whole group meanwhile.
+      maxWaitTimeInMs: Math.min(kafkaConfig.heartbeatIntervalMs, defaultMaxWaitTimeMs),
       allowAutoTopicCreation: false,
+      partitionAssigners: [stickyPartitionAssigner(() => ({ [kafkaConfig.topic]: this.assignedPartitions })), PartitionAssigners.roundRobin],
     });
     // The default partitioner, named so kafkajs does not warn about its v2 change on every start.
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -173,7 +181,7 @@ export class EventLogConsumer {
       // A sample of 0 before any loss, so that an alert's increase() sees the first one.
       for (const partition of this.assignedPartitions) metrics.recordsLostToRetention.inc({ partition: String(partition) }, 0);
       health.joined(this.assignedPartitions);
-      this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
+      this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId, assigner: payload.groupProtocol }, 'joined consumer group');
     });
     this.consumer.on(events.REBALANCING, () => health.leftGroup(this.observers.now()));
     this.consumer.on(events.STOP, () => health.leftGroup(this.observers.now()));

@@ -76,6 +76,17 @@ function longestGap(sortedMs: readonly number[]): number {
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once the group is stable with `members` members, so the steady stretch has no rebalance of the start in it. */
+async function waitForStableGroup(admin: Admin, groupId: string, members: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([groupId]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
+    await pause(100);
+  }
+  throw new Error(`group ${groupId} did not become stable with ${members} members within ${timeoutMs} ms`);
+}
+
 /**
  * Replicas of the consumer store events arriving at `rate` while `scenario` changes them, `stepSeconds`
  * apart after `steadySeconds` of steady state, with two steps more at the end. Latency is each row's
@@ -91,6 +102,7 @@ export async function measureRollout(phase: RolloutPhase, scenario: RolloutScena
   try {
     await producer.send({ topic, messages: [{ value: 'warm-up' }] });
     await waitForCommitted(admin, groupId, topic, 1, 60_000);
+    await waitForStableGroup(admin, groupId, scenario.replicas, 120_000);
     const seconds = steadySeconds + (scenario.changes.length + 1) * stepSeconds;
     const startedAt = Date.now();
     const producing = produceStamped(producer, topic, rate, seconds);
