@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Admin, Producer } from 'kafkajs';
 import { sql } from 'kysely';
 import type { TestDatabase } from '../support/test-database.js';
@@ -25,6 +28,8 @@ export interface RolloutFigures {
   /** The longest time the group committed no batch at all while events arrived, and the longest any one partition did. */
   longestWithoutCommitMs: { group: number; partition: number };
   rows: number;
+  /** Every replica's output, for where the time went. */
+  consumerLog: string;
 }
 
 /** A change of the replica set: `add` replicas start, then the `retire` oldest get SIGTERM. */
@@ -99,6 +104,7 @@ export async function measureRollout(phase: RolloutPhase, scenario: RolloutScena
   await phase.createTopics(topic);
   const groupId = `bench-rollout-${randomUUID()}`;
   const replicas = await ConsumerReplicas.start(scenario.replicas, phase.consumerEnv(topic, groupId));
+  const consumerLog = path.join(tmpdir(), `${topic}.log`);
   try {
     await producer.send({ topic, messages: [{ value: 'warm-up' }] });
     await waitForCommitted(admin, groupId, topic, 1, 60_000);
@@ -136,8 +142,10 @@ export async function measureRollout(phase: RolloutPhase, scenario: RolloutScena
         partition: Math.max(0, ...partitions.map((partition) => longestGap(commitTimes((row) => row.partition === partition)))),
       },
       rows: rows.length,
+      consumerLog,
     };
   } finally {
     await replicas.stop();
+    writeFileSync(consumerLog, replicas.output());
   }
 }

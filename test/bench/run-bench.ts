@@ -255,7 +255,7 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, rat
     ...rollout.flatMap((r): [string, string][] => [
       [`${r.scenario} at ${r.targetPerSecond}/s, steady p50/p99/max`, `${latencyText(r.steady)} (achieved ${Math.round(r.achievedPerSecond)}/s)`],
       [`  during the changes, p50/p99/max`, `${latencyText(r.rollout)} (target p99 ≤ 500, max ≤ 1000)`],
-      [`  longest without a commit, group / a partition`, `${r.longestWithoutCommitMs.group.toFixed(0)} / ${r.longestWithoutCommitMs.partition.toFixed(0)} ms`],
+      [`  longest without a commit, group / a partition`, `${r.longestWithoutCommitMs.group.toFixed(0)} / ${r.longestWithoutCommitMs.partition.toFixed(0)} ms (consumers' output: ${r.consumerLog})`],
     ]),
   ];
   const width = Math.max(...rowsOut.map(([name]) => name.length));

@@ -95,6 +95,9 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "todo-history.fullname" .) }}
 {{- if $live }}
 {{- dig "spec" "replicas" (include "todo-history.replicas" . | int) $live | int }}
+{{- else if .Values.scaler.enabled }}
+{{- /* A first install starts where the scaler will take it, so the pods join their group together, not one rebalance each. */}}
+{{- min (max .Values.kafka.topic.partitions .Values.scaler.minReplicas) .Values.scaler.maxReplicas | int }}
 {{- end }}
 {{- end }}
 {{- end }}
