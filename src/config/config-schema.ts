@@ -207,11 +207,11 @@ export const configSchema: Schema<AppConfig> = {
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
     heartbeatIntervalMs: {
-      doc: 'Consumer group heartbeat interval in milliseconds (well below the session timeout).',
+      doc: 'Consumer group heartbeat interval in milliseconds (well below the session timeout). kafkajs heartbeats between batches only, so this is also how late a member notices a rebalance, which holds up the whole group meanwhile.',
       format: 'bounded-int',
       min: 100,
       max: 60_000,
-      default: 3_000,
+      default: 500,
       env: 'KAFKA_HEARTBEAT_INTERVAL_MS',
     },
     maxBytesPerPartition: {
