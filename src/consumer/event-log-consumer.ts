@@ -14,6 +14,7 @@ import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
+import { describeError } from '../process/describe-error.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
 import { planBatch, type LogExtent } from './batch-plan.js';
 import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
@@ -98,7 +99,10 @@ export class EventLogConsumer {
         readCommitted: async () => new Map([...(await readCommittedOffsets(this.admin, groupId, topic))].filter(([, offset]) => offset !== '-1')),
         readExtents: () => readLogExtents(this.admin, topic),
         readClusterId: () => readClusterId(this.admin),
-        seek: (partition, offset) => this.consumer.seek({ topic, partition, offset }),
+        // A member stopping gives its partitions up, and kafkajs refuses a seek once it has stopped.
+        seek: (partition, offset) => {
+          if (!this.stopped) this.consumer.seek({ topic, partition, offset });
+        },
         commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset }))),
       },
       kafkaConfig.fromBeginning,
@@ -176,7 +180,15 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
-      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions).then((found) => this.reportStart(found));
+      const assigned = this.assignedPartitions;
+      this.soughtToStored = this.positions.startAssigned(assigned).then(
+        (found) => this.reportStart(found),
+        (error: unknown) => {
+          // A seek that failed leaves kafkajs where it was: every partition reads its stored offset with its first batch.
+          for (const partition of assigned) this.positions.forget(partition);
+          if (!this.stopped) this.logger.warn({ reason: describeError(error) }, 'starting the assigned partitions failed; each partition reads its stored offset with its first batch');
+        },
+      );
       metrics.consumerLag.reset();
       // A sample of 0 before any loss, so that an alert's increase() sees the first one.
       for (const partition of this.assignedPartitions) metrics.recordsLostToRetention.inc({ partition: String(partition) }, 0);
