@@ -6,6 +6,7 @@ import { findFreePort } from '../../deploy/local/system/free-port.js';
 import { waitFor } from '../../deploy/local/system/wait-for.js';
 import { stickyAssignerName } from '../../src/kafka/sticky-assigner.js';
 import { assertStoredExactlyOnce } from '../support/exactly-once.js';
+import { getProbe } from '../support/probes.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TestTopics } from '../support/test-topics.js';
 import { todoEvents } from '../support/todo-event-stream.js';
@@ -31,11 +32,29 @@ describe('rebalances of a group of consumers', () => {
   const running: CliProcess[] = [];
   let produced = 0;
 
-  async function consume(): Promise<CliProcess> {
+  async function consume(): Promise<CliProcess & { port: number }> {
     const port = await findFreePort();
     const cli = startCli(['consume'], { ...topics.consumerEnv(), DATABASE_URL: database.url, KAFKA_HEARTBEAT_INTERVAL_MS: '500', HTTP_PORT: String(port) });
     running.push(cli);
-    return cli;
+    return { ...cli, port };
+  }
+
+  /** Asks /readyz every 50 ms until the returned function is called, which resolves with every answer that was not 200. */
+  function watchReadiness(port: number): () => Promise<string[]> {
+    const unready: string[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const probe = await getProbe(port, '/readyz');
+        if (probe.status !== 200) unready.push(`${probe.status} ${probe.body.trim()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    return async () => {
+      watching = false;
+      await watcher;
+      return unready;
+    };
   }
 
   async function produceAndStore(count: number): Promise<void> {
@@ -56,10 +75,12 @@ describe('rebalances of a group of consumers', () => {
     await database.drop();
   });
 
-  it('keeps a member\'s partitions through a join and a leave, continues them without a seek, and stores everything once', async () => {
+  it('keeps a member\'s partitions through a join and a leave, continues them without a seek, stays ready, and stores everything once', async () => {
     const first = await consume();
     await waitFor('the first member to own every partition', async () => joins(first).at(-1), (join) => join?.partitions.length === 6, { timeoutMs: 60_000 });
     await produceAndStore(600);
+    await waitFor('the first member to be ready', () => getProbe(first.port, '/readyz'), (probe) => probe.status === 200);
+    const readiness = watchReadiness(first.port);
 
     const second = await consume();
     await waitFor('the second member to join', async () => joins(second).at(-1), (join) => join !== undefined && join.partitions.length === 3, { timeoutMs: 60_000 });
@@ -68,13 +89,14 @@ describe('rebalances of a group of consumers', () => {
     assert.equal(kept?.partitions.length, 3);
     const moved = [...(joins(second).at(-1)?.partitions ?? [])].sort((a, b) => a - b);
     assert.deepEqual(starts(first), [], 'the partitions the first member kept continue as they were (its first start found no stored offset)');
-    assert.deepEqual(starts(second), [moved], 'the partitions that moved start at their stored offsets');
+    assert.deepEqual(await waitFor('the second member to start its partitions', async () => starts(second), (lines) => lines.length > 0), [moved], 'the partitions that moved start at their stored offsets');
     await produceAndStore(600);
 
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output());
     await waitFor('the first member to own every partition again', async () => joins(first).at(-1), (join) => join?.partitions.length === 6, { timeoutMs: 60_000 });
-    assert.deepEqual(starts(first), [moved], 'only the partitions it took back start anew');
+    assert.deepEqual(await waitFor('the first member to start what it took back', async () => starts(first), (lines) => lines.length > 0), [moved], 'only the partitions it took back start anew');
+    assert.deepEqual(await readiness(), [], 'the first member stays ready through both rebalances');
     await produceAndStore(600);
     assert.equal(await assertStoredExactlyOnce(database, topics), produced);
   });
