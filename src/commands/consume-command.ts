@@ -26,11 +26,13 @@ import { runUntilStopped } from './run-until-stopped.js';
 const readinessQueryTimeoutMs = 2_000;
 const kafkaTlsCheckTimeoutMs = 5_000;
 
-/** Ready: started, a member of the group, no partition stuck, and the database answers with a schema this build runs on. */
+/**
+ * Ready means the consumer can do its work: started, in its group (a rebalance shorter than the grace
+ * counts as in it), no partition blocked or stuck, and the database answers with a schema this build runs on.
+ */
 async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kysely<Database>): Promise<ProbeResult> {
   const waitingFor = startup.waitingFor();
   if (waitingFor !== undefined) return { ok: false, reason: `starting: ${waitingFor}` };
-  if (!health.isMember()) return { ok: false, reason: 'not a member of the consumer group' };
   const problem = health.readinessProblem(Date.now());
   if (problem !== undefined) return { ok: false, reason: problem };
   try {
@@ -53,7 +55,7 @@ async function readiness(startup: StartupRetry, health: ConsumerHealth, db: Kyse
 export async function consumeCommand(config: AppConfig, logger: Logger): Promise<number> {
   logger.info({ config: redactConfig(config) }, 'starting consumer');
   const metrics = createConsumerMetrics();
-  const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, Date.now());
+  const health = new ConsumerHealth(config.health.stallTimeoutMs, config.health.stuckPartitionTimeoutMs, config.health.readinessRebalanceGraceMs, Date.now());
   const startup = new StartupRetry(config.retry, logger);
   const pool = createPool(config.database, logger);
   const db = databaseOver(pool);

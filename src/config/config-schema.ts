@@ -45,7 +45,7 @@ export interface AppConfig {
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
-  health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; lagPollIntervalMs: number };
+  health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; readinessRebalanceGraceMs: number; lagPollIntervalMs: number };
   log: { level: LogLevel };
 }
 
@@ -208,11 +208,11 @@ export const configSchema: Schema<AppConfig> = {
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
     heartbeatIntervalMs: {
-      doc: 'Consumer group heartbeat interval in milliseconds (well below the session timeout).',
+      doc: 'Consumer group heartbeat interval in milliseconds (well below the session timeout). kafkajs heartbeats between batches only, so this is also how late a member notices a rebalance, which holds up the whole group meanwhile.',
       format: 'bounded-int',
       min: 100,
       max: 60_000,
-      default: 3_000,
+      default: 500,
       env: 'KAFKA_HEARTBEAT_INTERVAL_MS',
     },
     maxBytesPerPartition: {
@@ -387,6 +387,14 @@ export const configSchema: Schema<AppConfig> = {
       max: 86_400_000,
       default: 300_000,
       env: 'STUCK_PARTITION_TIMEOUT_MS',
+    },
+    readinessRebalanceGraceMs: {
+      doc: '/readyz fails once the consumer has been out of its group this long (a rebalance, a lost coordinator), in milliseconds; a shorter rebalance keeps it ready.',
+      format: 'bounded-int',
+      min: 0,
+      max: 600_000,
+      default: 30_000,
+      env: 'READINESS_REBALANCE_GRACE_MS',
     },
     lagPollIntervalMs: {
       doc: 'How often the consumer lag of the assigned partitions is measured, in milliseconds.',

@@ -13,9 +13,15 @@ import type { ProbeResult } from '../http/health-server.js';
  * alive and retrying, but that partition makes no progress, so readiness says so with the reason.
  * Blocked means a partition's stored offset cannot belong to the log it reads: no retry can help, an
  * operator must move the offset, so readiness says so at once.
+ *
+ * Out of the group means the member has not joined yet, or left it longer than `rebalanceGraceMs` ago:
+ * every rebalance takes every member out of the group for a moment (kafkajs' eager protocol), and a
+ * deploy or a scale event is a rebalance on every pod, so a rebalance is unreadiness only once it lasts.
  */
 export class ConsumerHealth {
-  private member = false;
+  /** Whether the member has joined its group once, and since when it is out of the group (undefined: in it). */
+  private joinedOnce = false;
+  private outSince: number | undefined;
   private crash: string | undefined;
   private lastProgressAt: number;
   private workSince: number | undefined;
@@ -27,26 +33,28 @@ export class ConsumerHealth {
   constructor(
     private readonly stallTimeoutMs: number,
     private readonly stuckTimeoutMs: number,
+    private readonly rebalanceGraceMs: number,
     now: number,
   ) {
     this.lastProgressAt = now;
   }
 
   joined(partitions: readonly number[]): void {
-    this.member = true;
+    this.joinedOnce = true;
+    this.outSince = undefined;
     for (const partition of [...this.lag.keys()]) if (!partitions.includes(partition)) this.lag.delete(partition);
     for (const partition of [...this.backoffs.keys()]) if (!partitions.includes(partition)) this.backoffs.delete(partition);
     for (const partition of [...this.failing.keys()]) if (!partitions.includes(partition)) this.failing.delete(partition);
     for (const partition of [...this.blocked.keys()]) if (!partitions.includes(partition)) this.blocked.delete(partition);
   }
 
-  leftGroup(): void {
-    this.member = false;
+  /** The member is out of its group from `now` on: a rebalance, a lost coordinator, or its stop. */
+  leftGroup(now: number): void {
+    this.outSince ??= now;
   }
 
   crashed(reason: string): void {
     this.crash = reason;
-    this.member = false;
   }
 
   batchStored(partition: number, now: number): void {
@@ -75,8 +83,16 @@ export class ConsumerHealth {
       .map(([partition, failure]) => ({ partition, ...failure }));
   }
 
-  /** Why the consumer should not count as ready, beyond group membership and the database: blocked and stuck partitions. */
+  /**
+   * Why the consumer cannot do its work now, the database aside: crashed, not in its group (beyond the
+   * rebalance grace), or partitions blocked or stuck.
+   */
   readinessProblem(now: number): string | undefined {
+    if (this.crash !== undefined) return `consumer crashed: ${this.crash}`;
+    if (!this.joinedOnce) return 'not a member of the consumer group yet';
+    if (this.outSince !== undefined && now - this.outSince > this.rebalanceGraceMs) {
+      return `out of the consumer group for ${Math.round((now - this.outSince) / 1000)} s, longer than a rebalance may take (READINESS_REBALANCE_GRACE_MS)`;
+    }
     const problems = [
       ...this.blocked.values(),
       ...this.stuckPartitions(now).map(({ partition, since, attempts, reason }) => `partition ${partition} stuck for ${Math.round((now - since) / 1000)} s (${attempts} attempts): ${reason}`),
@@ -93,10 +109,6 @@ export class ConsumerHealth {
     const hadWork = this.hasWork();
     this.lag.set(partition, lag);
     if (!hadWork && this.hasWork()) this.workSince = now;
-  }
-
-  isMember(): boolean {
-    return this.member;
   }
 
   liveness(now: number): ProbeResult {

@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
+import { PartitionAssigners, Partitioners, type Admin, type Batch, type Consumer, type EachBatchPayload, type Kafka, type KafkaJSRecordBatchDecodeError, type Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -9,11 +9,12 @@ import { readStoredOffsets } from '../db/stored-offsets.js';
 import { assertTopicsExist } from '../kafka/assert-topics-exist.js';
 import { createDeadLetterPublisher, type PublishDeadLetters } from '../kafka/dead-letter-publisher.js';
 import { readClusterId, readCommittedOffsets, readLogExtents } from '../kafka/partition-extents.js';
+import { stickyPartitionAssigner } from '../kafka/sticky-assigner.js';
 import { readMaxMessageBytes } from '../kafka/topic-max-message-bytes.js';
 import type { ConsumerMetrics } from '../metrics/consumer-metrics.js';
 import type { ConsumerHealth } from './consumer-health.js';
 import { startLagPoller } from './lag-poller.js';
-import { failureFields } from '../process/describe-error.js';
+import { describeError, failureFields } from '../process/describe-error.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
 import { planBatch, type LogExtent } from './batch-plan.js';
 import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
@@ -30,6 +31,9 @@ import { mergeOutcomes, sortBatch, storeSortedBatch, type BatchOutcome } from '.
 function nextOffset(batch: Pick<Batch, 'lastOffset'>): string {
   return (BigInt(batch.lastOffset()) + 1n).toString();
 }
+
+/** kafkajs' own default for how long a fetch waits for records. */
+const defaultMaxWaitTimeMs = 5_000;
 
 /** Where the consumer reports what it does. */
 export interface ConsumerObservers {
@@ -78,7 +82,11 @@ export class EventLogConsumer {
       sessionTimeout: kafkaConfig.sessionTimeoutMs,
       heartbeatInterval: kafkaConfig.heartbeatIntervalMs,
       maxBytesPerPartition: kafkaConfig.maxBytesPerPartition,
+      // kafkajs heartbeats between fetches only: an idle member waiting out a fetch's 5 s default would
+      // notice a rebalance that late, and hold up the whole group meanwhile.
+      maxWaitTimeInMs: Math.min(kafkaConfig.heartbeatIntervalMs, defaultMaxWaitTimeMs),
       allowAutoTopicCreation: false,
+      partitionAssigners: [stickyPartitionAssigner(() => ({ [kafkaConfig.topic]: this.assignedPartitions })), PartitionAssigners.roundRobin],
     });
     // The default partitioner, named so kafkajs does not warn about its v2 change on every start.
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -92,7 +100,10 @@ export class EventLogConsumer {
         readCommitted: async () => new Map([...(await readCommittedOffsets(this.admin, groupId, topic))].filter(([, offset]) => offset !== '-1')),
         readExtents: () => readLogExtents(this.admin, topic),
         readClusterId: () => readClusterId(this.admin),
-        seek: (partition, offset) => this.consumer.seek({ topic, partition, offset }),
+        // A member stopping gives its partitions up, and kafkajs refuses a seek once it has stopped.
+        seek: (partition, offset) => {
+          if (!this.stopped) this.consumer.seek({ topic, partition, offset });
+        },
         commitToGroup: (offsets) => this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset }))),
       },
       kafkaConfig.fromBeginning,
@@ -175,17 +186,25 @@ export class EventLogConsumer {
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.assignedPartitions = payload.memberAssignment[this.config.kafka.topic] ?? [];
-      this.soughtToStored = this.positions.startAssigned(this.assignedPartitions).then((found) => this.reportStart(found));
+      const assigned = this.assignedPartitions;
+      this.soughtToStored = this.positions.startAssigned(assigned).then(
+        (found) => this.reportStart(found),
+        (error: unknown) => {
+          // A seek that failed leaves kafkajs where it was: every partition reads its stored offset with its first batch.
+          for (const partition of assigned) this.positions.forget(partition);
+          if (!this.stopped) this.logger.warn({ reason: describeError(error) }, 'starting the assigned partitions failed; each partition reads its stored offset with its first batch');
+        },
+      );
       metrics.consumerLag.reset();
       // A sample of 0 before any loss, so that an alert's increase() sees the first one.
       for (const partition of this.assignedPartitions) metrics.recordsLostToRetention.inc({ partition: String(partition) }, 0);
       health.joined(this.assignedPartitions);
-      this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId }, 'joined consumer group');
+      this.logger.info({ partitions: this.assignedPartitions, memberId: payload.memberId, assigner: payload.groupProtocol }, 'joined consumer group');
     });
-    this.consumer.on(events.REBALANCING, () => health.leftGroup());
-    this.consumer.on(events.STOP, () => health.leftGroup());
+    this.consumer.on(events.REBALANCING, () => health.leftGroup(this.observers.now()));
+    this.consumer.on(events.STOP, () => health.leftGroup(this.observers.now()));
     this.consumer.on(events.CRASH, ({ payload }) => {
-      if (payload.restart) health.leftGroup();
+      if (payload.restart) health.leftGroup(this.observers.now());
       else health.crashed(payload.error.message);
     });
   }

@@ -54,13 +54,22 @@ export class PartitionPositions {
   }
 
   /**
-   * A new assignment: forgets what may be stale, and starts each partition where planStart says: its
-   * stored offset, which the group's committed offset may not match (behind it after `offsets reset`,
-   * ahead of it after a crash between the two commits), or the group's, or the log's start or end; the
-   * group's offsets then follow. Resolves once the seeks are made.
+   * A new assignment. A partition this member keeps continues from the position it knows, with no read
+   * and no seek: kafkajs fetches it from the group's committed offset, which this member's batches
+   * committed, so only where that fetch starts is unknown again (planBatch seeks back a fetch that starts
+   * past the stored offset), and the table's offset fence voids a batch should another member have
+   * stored the partition meanwhile (a generation this member missed). Each newly assigned partition
+   * starts where planStart says: its stored offset, which the group's committed offset may not match
+   * (behind it after `offsets reset`, ahead of it after a crash between the two commits), or the
+   * group's, or the log's start or end; the group's offsets then follow. Resolves once the seeks are made.
    */
   async startAssigned(partitions: readonly number[]): Promise<AssignmentStart> {
-    this.known.clear();
+    for (const [partition, position] of [...this.known]) {
+      if (partitions.includes(partition)) this.known.set(partition, { ...position, fetchFrom: null });
+      else this.known.delete(partition);
+    }
+    const fresh = partitions.filter((partition) => !this.known.has(partition));
+    if (fresh.length === 0) return nothingFound;
     let facts: [Map<number, StoredPosition>, Map<number, string>, Map<number, LogExtent>, string];
     try {
       facts = await Promise.all([this.sources.readStored(), this.sources.readCommitted(), this.sources.readExtents(), this.sources.readClusterId()]);
@@ -72,7 +81,7 @@ export class PartitionPositions {
     this.cluster = clusterId;
     const found: AssignmentStart = { blocked: [], lost: [] };
     const starts: { partition: number; offset: string }[] = [];
-    for (const partition of partitions) {
+    for (const partition of fresh) {
       const extent = extents.get(partition);
       if (extent === undefined) continue;
       const storedPosition = stored.get(partition);

@@ -17,15 +17,29 @@ interface Replica {
 export class ConsumerReplicas {
   private sampler: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly replicas: Replica[]) {}
+  private constructor(
+    private readonly replicas: Replica[],
+    private readonly env: Record<string, string>,
+  ) {}
 
   static async start(count: number, env: Record<string, string>): Promise<ConsumerReplicas> {
-    const replicas: Replica[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const httpPort = await findFreePort();
-      replicas.push({ process: startCli(['consume'], { ...env, HTTP_PORT: String(httpPort) }), httpPort, samples: [] });
-    }
-    return new ConsumerReplicas(replicas);
+    const replicas = new ConsumerReplicas([], env);
+    for (let i = 0; i < count; i += 1) await replicas.add();
+    return replicas;
+  }
+
+  /** Starts one more replica, as a Deployment adds a pod. */
+  async add(): Promise<void> {
+    const httpPort = await findFreePort();
+    this.replicas.push({ process: startCli(['consume'], { ...this.env, HTTP_PORT: String(httpPort) }), httpPort, samples: [] });
+  }
+
+  /** Sends SIGTERM to the `count` oldest replicas still running, as a Deployment ends a pod; resolves with their exits. */
+  retireOldest(count: number): Promise<(number | null)[]> {
+    const running = this.replicas.filter(({ process: { child } }) => !child.killed && child.exitCode === null);
+    const retired = running.slice(0, count);
+    for (const replica of retired) replica.process.child.kill('SIGTERM');
+    return Promise.all(retired.map((replica) => replica.process.exited));
   }
 
   /**

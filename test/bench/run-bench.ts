@@ -14,6 +14,7 @@ import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
 import { consumerWritePath, copyBinaryRows, copyBinaryWithoutCoordinatesIndex, copyRows, multiRowValues, rowByRow, unnestRows } from './insert-strategies.js';
 import { measureLatency, type LatencyFigures } from './latency-run.js';
+import { measureRollout, rollingRestart, scaleUpAndDown, type LatencyStretch, type RolloutFigures, type RolloutScenario } from './rollout-run.js';
 import { timeReadQueries, type QueryTiming } from './read-query-timings.js';
 import { measureWriteCost, statementStatsLoaded, type WriteCost } from './write-cost.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
@@ -40,6 +41,11 @@ const { values: options } = parseArgs({
     'read-samples': { type: 'string', default: '50' },
     'read-budget-seconds': { type: 'string', default: '20' },
     'consumer-env': { type: 'string', default: '' },
+    'rollout-scenarios': { type: 'string', default: 'rolling-3,rolling-6,scale-3-6-3' },
+    'rollout-rate': { type: 'string', default: '2000' },
+    'rollout-steady-seconds': { type: 'string', default: '15' },
+    'rollout-step-seconds': { type: 'string', default: '5' },
+    phases: { type: 'string', default: 'write,throughput,latency,long,rollout' },
     output: { type: 'string' },
   },
 });
@@ -62,8 +68,23 @@ const imageNodeOptions = /^ENV NODE_OPTIONS=("?)(.*)\1$/m.exec(readFileSync(new 
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
+/** The phases to run, e.g. `--phases rollout` alone. */
+const phases = new Set(options.phases.split(','));
+const rolloutScenarios = options['rollout-scenarios'].split(',').filter((name) => name !== '').map(rolloutScenario);
+const rolloutRate = Number(options['rollout-rate']);
+const rolloutSteadySeconds = Number(options['rollout-steady-seconds']);
+const rolloutStepSeconds = Number(options['rollout-step-seconds']);
 const output = options.output ?? path.join(tmpdir(), `todo-history-bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 const perTransaction = 1_000;
+
+/** `rolling-N`: a rolling restart of N replicas; `scale-A-B-A`: A replicas scaled to B and back. */
+function rolloutScenario(name: string): RolloutScenario {
+  const rolling = /^rolling-(\d+)$/.exec(name);
+  if (rolling !== null) return rollingRestart(Number(rolling[1]));
+  const scale = /^scale-(\d+)-(\d+)-\1$/.exec(name);
+  if (scale !== null) return scaleUpAndDown(Number(scale[1]), Number(scale[2]));
+  throw new Error(`unknown rollout scenario ${name}: use rolling-N or scale-A-B-A`);
+}
 
 function log(text: string): void {
   process.stderr.write(`[bench] ${text}\n`);
@@ -193,9 +214,12 @@ interface Results {
   latency: Record<string, LatencyFigures>;
   long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
   readQueryMs: Record<string, Record<string, QueryTiming>>;
+  rollout: RolloutFigures[];
 }
 
-function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs }: Results): void {
+const latencyText = (l: LatencyStretch): string => `${l.p50.toFixed(0)} / ${l.p99.toFixed(0)} / ${l.max.toFixed(0)} ms`;
+
+function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs, rollout }: Results): void {
   const rowsOut: [string, string][] = [
     ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
     ['binary COPY, 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
@@ -228,6 +252,11 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, rat
     ...Object.entries(readQueryMs).flatMap(([rows, timings]) =>
       Object.entries(timings).map(([name, t]): [string, string] => [`${name} on the ${rows}-event table, p50/p95`, `${t.p50Ms.toFixed(1)} / ${t.p95Ms.toFixed(1)} ms (${t.samples} calls)`]),
     ),
+    ...rollout.flatMap((r): [string, string][] => [
+      [`${r.scenario} at ${r.targetPerSecond}/s, steady p50/p99/max`, `${latencyText(r.steady)} (achieved ${Math.round(r.achievedPerSecond)}/s)`],
+      [`  during the changes, p50/p99/max`, `${latencyText(r.rollout)} (target p99 ≤ 500, max ≤ 1000)`],
+      [`  longest without a commit, group / a partition`, `${r.longestWithoutCommitMs.group.toFixed(0)} / ${r.longestWithoutCommitMs.partition.toFixed(0)} ms (consumers' output: ${r.consumerLog})`],
+    ]),
   ];
   const width = Math.max(...rowsOut.map(([name]) => name.length));
   process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\nfigures as JSON: ${output}\n`);
@@ -245,7 +274,7 @@ try {
 
   const strategies: Record<string, number> = {};
   const writeCost: Record<string, WriteCost> = {};
-  for (const [name, write] of [
+  for (const [name, write] of !phases.has('write') ? [] : [
     ['copy', (db: TestDatabase) => copyRows(db.url, rows, perTransaction)],
     ['copyBinary', (db: TestDatabase) => copyBinaryRows(db.url, rows, perTransaction)],
     ['copyBinaryWithoutCoordinatesIndex', (db: TestDatabase) => copyBinaryWithoutCoordinatesIndex(db.url, rows, perTransaction)],
@@ -262,20 +291,22 @@ try {
     await database.drop();
   }
 
-  const topic = `bench-${randomUUID()}`;
-  await createTopics(topic, partitions);
-  const { valid } = await produceEvents(topic, events);
-
   const throughput: Record<string, ConsumerRun> = {};
   const readQueryMs: Record<string, Record<string, QueryTiming>> = {};
-  for (const replicas of replicaCounts) {
+  const topic = `bench-${randomUUID()}`;
+  let valid = 0;
+  if (phases.has('throughput')) {
+    await createTopics(topic, partitions);
+    ({ valid } = await produceEvents(topic, events));
+  }
+  for (const replicas of phases.has('throughput') ? replicaCounts : []) {
     throughput[String(replicas)] = await drain(topic, events, valid, replicas, async (database) => {
       if (replicas === 1 && readSamples > 0) readQueryMs[String(events)] = await readQueries(database);
     });
   }
 
   const latency: Record<string, LatencyFigures> = {};
-  for (const rate of latencyRates) {
+  for (const rate of phases.has('latency') ? latencyRates : []) {
     const database = await createTestDatabase({ server: services.databaseUrl });
     try {
       latency[String(rate)] = await measureLatency(
@@ -291,7 +322,7 @@ try {
 
   // The long run: does 1 replica keep its pace as the table and its indexes grow? Timed per tenth.
   let long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
-  if (longEvents > 0) {
+  if (longEvents > 0 && phases.has('long')) {
     const longTopic = `bench-long-${randomUUID()}`;
     await createTopics(longTopic, partitions);
     const { valid: longValid, seconds: produceSeconds } = await produceEvents(longTopic, longEvents);
@@ -315,10 +346,32 @@ try {
     long = { ...run, events: longEvents, produceSeconds, stepEvents, stepEventsPerSecond };
   }
 
+  // Deploys and scale events: replicas change while events arrive, every one stored exactly once.
+  const rollout: RolloutFigures[] = [];
+  for (const scenario of phases.has('rollout') ? rolloutScenarios : []) {
+    const database = await createTestDatabase({ server: services.databaseUrl });
+    try {
+      const figures = await measureRollout(
+        { admin, producer, database, createTopics: (name) => createTopics(name, partitions), consumerEnv: (name, groupId) => consumerEnv(name, groupId, database.url) },
+        scenario,
+        rolloutRate,
+        rolloutSteadySeconds,
+        rolloutStepSeconds,
+      );
+      rollout.push(figures);
+      log(`${scenario.name}: steady p99 ${figures.steady.p99.toFixed(0)} ms, during the changes p99 ${figures.rollout.p99.toFixed(0)} ms, max ${figures.rollout.max.toFixed(0)} ms`);
+    } finally {
+      await database.drop();
+    }
+  }
+
   const single = throughput['1'];
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-    parameters: { events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageNodeOptions, consumerOverrides },
+    parameters: {
+      events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageNodeOptions, consumerOverrides,
+      phases: [...phases], rolloutScenarios: rolloutScenarios.map((scenario) => scenario.name), rolloutRate, rolloutSteadySeconds, rolloutStepSeconds,
+    },
     writeRowsPerSecond: strategies,
     writeCost,
     throughput,
@@ -332,6 +385,7 @@ try {
     latency,
     long,
     readQueryMs,
+    rollout,
   };
   writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);

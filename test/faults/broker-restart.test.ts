@@ -29,6 +29,7 @@ describe('Kafka broker restarted mid-stream', () => {
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       DATABASE_URL: database.url,
       LAG_POLL_INTERVAL_MS: '1000',
+      READINESS_REBALANCE_GRACE_MS: '6000',
       HTTP_PORT: String(port),
     });
   });

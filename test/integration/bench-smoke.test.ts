@@ -24,6 +24,7 @@ interface BenchResults {
   latency: Record<string, { samples: number; achievedPerSecond: number }>;
   long: ConsumerRun & { stepEventsPerSecond: number[] };
   readQueryMs: Record<string, Record<string, { samples: number; p95Ms: number }>>;
+  rollout: { scenario: string; rows: number; steady: { samples: number }; rollout: { samples: number } }[];
 }
 
 const validOf = (count: number, seed?: number): number => [...benchEvents(count, seed)].filter((e) => e.valid).length;
@@ -34,7 +35,8 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
     process.execPath,
     [
       bench, '--events', String(events), '--strategy-rows', '5000', '--floor-rows', '500', '--latency-rates', '500,1000', '--latency-seconds', '3',
-      '--replicas', '1,3', '--long-events', String(longEvents), '--read-samples', '3', '--output', output,
+      '--replicas', '1,3', '--long-events', String(longEvents), '--read-samples', '3',
+      '--rollout-scenarios', 'rolling-2', '--rollout-rate', '200', '--rollout-steady-seconds', '2', '--rollout-step-seconds', '2', '--output', output,
     ],
     { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -64,6 +66,9 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
     assert.deepEqual(Object.keys(timings), ['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary']);
     for (const timing of Object.values(timings)) assert.equal(timing.samples, 3);
   }
+  assert.deepEqual(results.rollout.map((r) => [r.scenario, r.rows]), [['rolling restart of 2', validOf(2_000, 7)]], 'every event of the rollout stored once');
+  assert.ok(results.rollout.every((r) => r.steady.samples > 0 && r.rollout.samples > 0));
+  assert.match(log, /rolling restart of 2 at 200\/s, steady p50\/p99\/max/);
   assert.match(log, /1 replica \/ ceiling/);
   assert.match(log, /getGroupsSummary on the 30000-event table, p50\/p95/);
 });

@@ -96,8 +96,8 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
       node.items.forEach((pair, index) => {
         const dotted = `${prefix}${isScalar(pair.key) ? String(pair.key.value) : ''}`;
         const value = pair.value as Node | null;
-        // topologyKeys is a map of defaults documented as a whole.
-        if (isMap(value) && value.items.length > 0 && !dotted.endsWith('.topologyKeys')) {
+        // topologyKeys is a map of defaults documented as a whole, and strategy the Kubernetes API's own object.
+        if (isMap(value) && value.items.length > 0 && !dotted.endsWith('.topologyKeys') && dotted !== 'strategy') {
           visit(value, `${dotted}.`);
           return;
         }
@@ -174,11 +174,13 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
       spec: { scaleTargetRef: { name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[] };
     }
 
-    it('scales the consumer Deployment on its group\'s lag, capped at the partitions, with no scaler and no replicas of its own', () => {
+    it('scales the consumer Deployment on its group\'s lag, capped at the live partitions (no idle consumers), with no scaler and no replicas of its own', async () => {
       const objects = rendered('ci/keda-values.yaml');
       const scaledObject = findObject<ScaledObject>(objects, 'ScaledObject', FULLNAME);
       assert.equal(scaledObject.spec.scaleTargetRef.name, FULLNAME);
-      assert.deepEqual([scaledObject.spec.minReplicaCount, scaledObject.spec.maxReplicaCount], [0, 6]);
+      assert.deepEqual([scaledObject.spec.minReplicaCount, scaledObject.spec.maxReplicaCount], [0, 100], 'a bound, not the partition count at render time');
+      const bounded = await renderChart({ valuesFiles: ['ci/keda-values.yaml'], set: { 'keda.maxReplicas': '8' } });
+      assert.equal(findObject<ScaledObject>(bounded, 'ScaledObject', FULLNAME).spec.maxReplicaCount, 8);
       assert.deepEqual(scaledObject.spec.triggers, [
         {
           type: 'kafka',
@@ -203,6 +205,12 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
     const consumerReplicas = async (set: Record<string, string>): Promise<number | undefined> =>
       findObject<Deployment>(await renderChart({ valuesFiles: ['ci/defaults-values.yaml'], set }), 'Deployment', FULLNAME).spec.replicas;
 
+    it('roll one pod at a time by default, never below the replicas, each new pod ready for 5 s before the next old one ends', () => {
+      const { spec } = findObject<Deployment & { spec: { strategy: unknown; minReadySeconds: number } }>(rendered('ci/defaults-values.yaml'), 'Deployment', FULLNAME);
+      assert.deepEqual(spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+      assert.equal(spec.minReadySeconds, 5);
+    });
+
     it('default to kafka.topic.partitions, the most a consumer group can use', async () => {
       const values = parseDocument(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')).toJS() as { kafka: { topic: { partitions: number } } };
       assert.equal(findObject<Deployment>(rendered('ci/defaults-values.yaml'), 'Deployment', FULLNAME).spec.replicas, values.kafka.topic.partitions);
@@ -211,12 +219,18 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
       assert.equal(await consumerReplicas({ replicaCount: '0' }), 0);
     });
 
-    it('are left out of the consumer Deployment when the scaler owns them', async () => {
-      for (const objects of [rendered('ci/scaler-values.yaml'), rendered('ci/everything-values.yaml'), await renderChart({ valuesFiles: ['ci/defaults-values.yaml'], set: { 'scaler.enabled': 'true', replicaCount: '4' } })]) {
-        const consumer = findObject<Deployment>(objects, 'Deployment', FULLNAME);
-        assert.equal('replicas' in consumer.spec, false);
-        assert.equal(findObject<Deployment>(objects, 'Deployment', `${FULLNAME}-scaler`).spec.replicas, 2);
-      }
+    it('start at the partition count within the scaler\'s bounds on a first install with the scaler, whatever replicaCount says', async () => {
+      const withScaler = async (set: Record<string, string>): Promise<number | undefined> => consumerReplicas({ 'scaler.enabled': 'true', ...set });
+      assert.equal(await withScaler({ replicaCount: '4' }), 3, 'kafka.topic.partitions, not replicaCount: the scaler owns the count');
+      assert.equal(await withScaler({ 'kafka.topic.partitions': '12', 'scaler.maxReplicas': '8' }), 8);
+      assert.equal(await withScaler({ 'kafka.topic.partitions': '1', 'scaler.minReplicas': '2' }), 2);
+      const everything = rendered('ci/everything-values.yaml');
+      assert.equal(findObject<Deployment>(everything, 'Deployment', FULLNAME).spec.replicas, 12);
+      assert.equal(findObject<Deployment>(everything, 'Deployment', `${FULLNAME}-scaler`).spec.replicas, 2);
+    });
+
+    it('are left out of the consumer Deployment on a first install with KEDA, which sets them', () => {
+      assert.equal('replicas' in findObject<Deployment>(rendered('ci/keda-values.yaml'), 'Deployment', FULLNAME).spec, false);
     });
   });
 

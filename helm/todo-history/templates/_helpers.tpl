@@ -130,6 +130,9 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "todo-history.fullname" .) }}
 {{- if $live }}
 {{- dig "spec" "replicas" (include "todo-history.replicas" . | int) $live | int }}
+{{- else if .Values.scaler.enabled }}
+{{- /* A first install starts where the scaler will take it, so the pods join their group together, not one rebalance each. */}}
+{{- min (max .Values.kafka.topic.partitions .Values.scaler.minReplicas) .Values.scaler.maxReplicas | int }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -265,6 +268,7 @@ DATABASE_LOCK_TIMEOUT_MS: {{ .Values.database.lockTimeoutMs | default 0 | int | 
 SHUTDOWN_GRACE_MS: {{ .Values.shutdown.graceMs | int | quote }}
 LIVENESS_STALL_TIMEOUT_MS: {{ .Values.health.stallTimeoutMs | int | quote }}
 STUCK_PARTITION_TIMEOUT_MS: {{ dig "stuckPartitionTimeoutMs" 300000 .Values.health | int | quote }}
+READINESS_REBALANCE_GRACE_MS: {{ dig "readinessRebalanceGraceMs" 30000 .Values.health | int | quote }}
 LAG_POLL_INTERVAL_MS: {{ .Values.health.lagPollIntervalMs | int | quote }}
 EVENT_MAX_BYTES: {{ dig "maxBytes" 1048576 (.Values.events | default dict) | int | quote }}
 EVENT_MAX_DEPTH: {{ dig "maxDepth" 64 (.Values.events | default dict) | int | quote }}
