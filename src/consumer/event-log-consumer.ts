@@ -388,7 +388,7 @@ export class EventLogConsumer {
     this.observers.metrics.recordsLostToRetention.inc({ partition: String(partition) }, Number(records));
     this.logger.warn(
       { partition, fromOffset: from, toOffset: to, records: records.toString() },
-      'records lost to retention: the topic deleted them before they were read; reading on from the log start (README, "Retention")',
+      'records lost to retention: the topic deleted them before they were read; reading on from the log start (README, "Delivery guarantees")',
     );
   }
 

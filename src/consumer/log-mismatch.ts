@@ -17,5 +17,5 @@ export function describeLogMismatch(partition: number, mismatch: LogMismatch): s
     mismatch.code === 'other_cluster'
       ? `its stored offset was read from Kafka cluster ${mismatch.storedClusterId}, but the brokers are cluster ${mismatch.clusterId}`
       : `its stored offset ${mismatch.storedOffset} lies past the log's end ${mismatch.logEnd}: the topic was recreated, or is another cluster's`;
-  return `partition ${partition} blocked: ${what}; nothing of it is read or skipped until its offset is moved (README, "The topic or the cluster changed")`;
+  return `partition ${partition} blocked: ${what}; nothing of it is read or skipped until its offset is moved (README, "Delivery guarantees": the topic or the cluster changed)`;
 }
