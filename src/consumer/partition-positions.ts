@@ -48,11 +48,6 @@ export class PartitionPositions {
     private readonly logger: Logger,
   ) {}
 
-  /** The id of the cluster read at the latest assignment. */
-  get clusterId(): string | undefined {
-    return this.cluster;
-  }
-
   /**
    * A new assignment. A partition this member keeps continues from the position it knows, with no read
    * and no seek: kafkajs fetches it from the group's committed offset, which this member's batches
