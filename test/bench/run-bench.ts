@@ -16,6 +16,7 @@ import { consumerWritePath, copyBinaryRows, copyBinaryWithoutCoordinatesIndex, c
 import { measureLatency, type LatencyFigures } from './latency-run.js';
 import { measureRollout, rollingRestart, scaleUpAndDown, type LatencyStretch, type RolloutFigures, type RolloutScenario } from './rollout-run.js';
 import { timeReadQueries, type QueryTiming } from './read-query-timings.js';
+import { judgeTargets, type TargetFigures } from './targets.js';
 import { measureWriteCost, statementStatsLoaded, type WriteCost } from './write-cost.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 
@@ -259,7 +260,27 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, rat
     ]),
   ];
   const width = Math.max(...rowsOut.map(([name]) => name.length));
-  process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\nfigures as JSON: ${output}\n`);
+  const targets = judgeTargets(targetFigures({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs, rollout }));
+  const targetWidth = Math.max(0, ...targets.map((line) => line.name.length));
+  const targetText = targets.map((line) => `${line.name.padEnd(targetWidth)}  ${line.figure} (target ${line.target}): ${line.met ? 'met' : 'NOT met'}`).join('\n');
+  process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\ntargets:\n${targetText}\n\nfigures as JSON: ${output}\n`);
+}
+
+/** The figures the targets are judged on, from the results. */
+function targetFigures({ writeRowsPerSecond: strategies, throughput, latency, long, readQueryMs, rollout }: Results): TargetFigures {
+  const three = throughput['3'];
+  const ceiling = strategies.copy;
+  const largest = Object.keys(readQueryMs).map(Number).sort((a, b) => b - a)[0];
+  const peaks = [...Object.values(throughput), ...(long === undefined ? [] : [long])].flatMap((run) => run.peakRssMb);
+  return {
+    threeReplicasToCeiling: three === undefined || ceiling === undefined ? undefined : three.eventsPerSecond / ceiling,
+    latencyP99Ms: Object.fromEntries(Object.entries(latency).map(([rate, figures]) => [rate, figures.p99])),
+    peakRssMb: peaks.length === 0 ? undefined : Math.max(...peaks),
+    longRunSteps: long?.stepEventsPerSecond ?? [],
+    readQueriesP95Ms:
+      largest === undefined ? undefined : { rows: largest, byQuery: Object.fromEntries(Object.entries(readQueryMs[String(largest)] ?? {}).map(([query, timing]) => [query, timing.p95Ms])) },
+    rollout: Object.fromEntries(rollout.map((r) => [r.scenario, { p99: r.rollout.p99, max: r.rollout.max }])),
+  };
 }
 
 try {

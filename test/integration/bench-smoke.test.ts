@@ -67,6 +67,18 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
     for (const timing of Object.values(timings)) assert.equal(timing.samples, 3);
   }
   assert.deepEqual(results.rollout.map((r) => [r.scenario, r.rows]), [['rolling restart of 2', validOf(2_000, 7)]], 'every event of the rollout stored once');
+  // The summary ends with one line per target of the phases that ran (no 2,000/s or 10,000/s latency run here).
+  const targets = log.slice(log.lastIndexOf('\ntargets:\n')).split('\n').filter((line) => / \(target .*\): (met|NOT met)$/.test(line));
+  assert.deepEqual(
+    targets.map((line) => line.split('  ')[0]?.trim()),
+    [
+      '3 replicas / COPY ceiling',
+      'peak RSS of one replica',
+      'long run, last step / first step',
+      ...['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary'].map((query) => `${query} p95 on ${longEvents} rows`),
+      'rolling restart of 2, p99 / max',
+    ],
+  );
   assert.ok(results.rollout.every((r) => r.steady.samples > 0 && r.rollout.samples > 0));
   assert.match(log, /rolling restart of 2 at 200\/s, steady p50\/p99\/max/);
   assert.match(log, /1 replica \/ ceiling/);

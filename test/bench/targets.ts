@@ -1,0 +1,56 @@
+/** The figures the targets are judged on, as `npm run bench` gathers them; any may be missing when its phase did not run. */
+export interface TargetFigures {
+  /** 3 replicas' events/s divided by the COPY ceiling's rows/s. */
+  threeReplicasToCeiling: number | undefined;
+  /** p99 produce-to-row latency in ms, by the rate asked for. */
+  latencyP99Ms: Record<string, number>;
+  /** The highest peak RSS of one replica in the throughput and long runs, in MB. */
+  peakRssMb: number | undefined;
+  /** The long run's events/s per step, in order. */
+  longRunSteps: readonly number[];
+  /** p95 in ms of each read query on the largest table measured, with its row count. */
+  readQueriesP95Ms: { rows: number; byQuery: Record<string, number> } | undefined;
+  /** Rollout p99 and max in ms, by scenario. */
+  rollout: Record<string, { p99: number; max: number }>;
+}
+
+/** One target: what was measured, what was asked, and whether it was met. */
+export interface TargetLine {
+  name: string;
+  figure: string;
+  target: string;
+  met: boolean;
+}
+
+const ms = (value: number): string => `${value.toFixed(0)} ms`;
+
+/**
+ * The issues' targets against the figures: one line each, for the summary's end. A target whose phase
+ * did not run is left out, not counted as met.
+ */
+export function judgeTargets(figures: TargetFigures): TargetLine[] {
+  const lines: TargetLine[] = [];
+  if (figures.threeReplicasToCeiling !== undefined) {
+    lines.push({ name: '3 replicas / COPY ceiling', figure: figures.threeReplicasToCeiling.toFixed(2), target: '≥ 1.00', met: figures.threeReplicasToCeiling >= 1 });
+  }
+  for (const [rate, limit] of [['2000', 50], ['10000', 250]] as const) {
+    const p99 = figures.latencyP99Ms[rate];
+    if (p99 !== undefined) lines.push({ name: `latency p99 at ${rate}/s`, figure: ms(p99), target: `≤ ${limit} ms`, met: p99 <= limit });
+  }
+  if (figures.peakRssMb !== undefined) lines.push({ name: 'peak RSS of one replica', figure: `${figures.peakRssMb.toFixed(0)} MB`, target: '≤ 128 MB', met: figures.peakRssMb <= 128 });
+  const [firstStep] = figures.longRunSteps;
+  const lastStep = figures.longRunSteps[figures.longRunSteps.length - 1];
+  if (firstStep !== undefined && lastStep !== undefined && figures.longRunSteps.length > 1) {
+    const ratio = lastStep / firstStep;
+    lines.push({ name: 'long run, last step / first step', figure: ratio.toFixed(2), target: '≥ 0.85', met: ratio >= 0.85 });
+  }
+  if (figures.readQueriesP95Ms !== undefined) {
+    for (const [query, p95] of Object.entries(figures.readQueriesP95Ms.byQuery)) {
+      lines.push({ name: `${query} p95 on ${figures.readQueriesP95Ms.rows} rows`, figure: `${p95.toFixed(1)} ms`, target: '≤ 50 ms', met: p95 <= 50 });
+    }
+  }
+  for (const [scenario, { p99, max }] of Object.entries(figures.rollout)) {
+    lines.push({ name: `${scenario}, p99 / max`, figure: `${ms(p99)} / ${ms(max)}`, target: '≤ 500 ms / ≤ 1000 ms', met: p99 <= 500 && max <= 1000 });
+  }
+  return lines;
+}
