@@ -54,7 +54,7 @@ export interface DeadLetterTopic {
   groupId: string;
   /** The topic's `max.message.bytes`. */
   maxMessageBytes: number;
-  /** The topic's partitions as the cluster sees them now, leaders included. */
+  /** The topic's partitions as the cluster sees them now. */
   readPartitions(): Promise<PartitionMetadata[]>;
 }
 
@@ -84,6 +84,9 @@ function byPartition(messages: readonly Message[], topic: string, partitionMetad
  */
 export function createDeadLetterPublisher(producer: Pick<Producer, 'send'>, { topic, groupId, maxMessageBytes, readPartitions }: DeadLetterTopic) {
   const partitioner = Partitioners.DefaultPartitioner();
+  // Read once, not per publish: the partition of a letter needs only the partition list, and the producer
+  // finds each partition's leader itself. A failed publish reads it again, for partitions added since.
+  let partitionMetadata: PartitionMetadata[] | undefined;
   return async (letters: readonly DeadLetter[]): Promise<void> => {
     if (letters.length === 0) return;
     const messages = letters.map((letter) =>
@@ -93,12 +96,20 @@ export function createDeadLetterPublisher(producer: Pick<Producer, 'send'>, { to
         maxMessageBytes,
       ),
     );
-    const partitionMetadata = await readPartitions();
-    if (partitionMetadata.length === 0) throw new Error(`the dead-letter topic ${topic} has no partitions in the cluster's metadata`);
-    for (const partitionMessages of byPartition(messages, topic, partitionMetadata, partitioner).values()) {
-      for (const request of requestsOf(partitionMessages, maxMessageBytes)) {
-        await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: request });
+    partitionMetadata ??= await readPartitions();
+    if (partitionMetadata.length === 0) {
+      partitionMetadata = undefined;
+      throw new Error(`the dead-letter topic ${topic} has no partitions in the cluster's metadata`);
+    }
+    try {
+      for (const partitionMessages of byPartition(messages, topic, partitionMetadata, partitioner).values()) {
+        for (const request of requestsOf(partitionMessages, maxMessageBytes)) {
+          await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: request });
+        }
       }
+    } catch (error) {
+      partitionMetadata = undefined;
+      throw error;
     }
   };
 }

@@ -63,4 +63,26 @@ describe('createDeadLetterPublisher', () => {
     await assert.rejects(publish([letter(0, 'k')]), /no partitions/);
     assert.deepEqual(producer.sent, []);
   });
+
+  it('reads the partitions once, and again only after a publish failed', async () => {
+    let reads = 0;
+    let failNext = false;
+    const producer = {
+      send: async (): Promise<RecordMetadata[]> => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('leader not available');
+        }
+        return [];
+      },
+    };
+    const publish = createDeadLetterPublisher(producer, { topic, groupId: 'g', maxMessageBytes: 1_048_588, readPartitions: async () => ((reads += 1), partitions(3)) });
+    await publish([letter(0, 'k')]);
+    await publish([letter(1, 'k')]);
+    assert.equal(reads, 1);
+    failNext = true;
+    await assert.rejects(publish([letter(2, 'k')]), /leader not available/);
+    await publish([letter(2, 'k')]);
+    assert.equal(reads, 2);
+  });
 });
