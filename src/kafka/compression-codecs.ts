@@ -37,7 +37,7 @@ export function snappyDecompress(buffer: Buffer): Buffer {
 }
 
 /** The LZ4 frame format, which every Kafka client writes for record batches (magic v2). */
-export function lz4Decompress(buffer: Buffer): Buffer {
+function lz4Decompress(buffer: Buffer): Buffer {
   const decompressed = lz4.decompress(buffer);
   return Buffer.from(decompressed.buffer, decompressed.byteOffset, decompressed.byteLength);
 }
