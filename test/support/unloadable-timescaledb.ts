@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startPostgresServer, type PostgresServerHandle } from '../../deploy/local/services/postgres-server.js';
-import { relocatePostgres } from '../../deploy/local/services/relocated-postgres.js';
+import type { PostgresServerHandle } from '../../deploy/local/services/postgres-server.js';
+import { relocatePostgres, startRelocatedServer } from '../../deploy/local/services/relocated-postgres.js';
 import { startTimescaledbServer } from '../../deploy/local/services/timescaledb-server.js';
 
 /** The stand-in's files: listed in pg_available_extensions like TimescaleDB, failing like it does unpreloaded. */
@@ -41,18 +41,5 @@ async function startStandIn(): Promise<UnloadableTimescaledbServer> {
     await writeFile(join(extensionDir, 'timescaledb.control'), control);
     await writeFile(join(extensionDir, 'timescaledb--0.0.0.sql'), script);
   });
-  try {
-    const server = await startPostgresServer({ serverProgram: installation.program, fsync: false });
-    return {
-      server,
-      failure: 'terminating connection',
-      destroy: async () => {
-        await server.destroy();
-        await installation.remove();
-      },
-    };
-  } catch (error) {
-    await installation.remove();
-    throw error;
-  }
+  return { ...(await startRelocatedServer(installation, { fsync: false })), failure: 'terminating connection' };
 }

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { findOrInstallPostgresBinaries } from './postgres-binaries.js';
+import { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './postgres-server.js';
 import { runCommand } from '../system/run-command.js';
 
 /** Where the files added to a relocated installation go. */
@@ -16,6 +17,12 @@ export interface RelocatedDirectories {
 export interface RelocatedPostgres {
   readonly program: string;
   remove(): Promise<void>;
+}
+
+/** A server running a relocated installation; destroy() stops it and removes the installation. */
+export interface RelocatedServer {
+  readonly server: PostgresServerHandle;
+  destroy(): Promise<void>;
 }
 
 function commonDirectory(paths: readonly string[]): string {
@@ -62,6 +69,23 @@ export async function relocatePostgres(addFiles: (dirs: RelocatedDirectories) =>
     return { program, remove };
   } catch (error) {
     await remove();
+    throw error;
+  }
+}
+
+/** Starts a server of `installation`; the installation is removed with the server, or at once when the start fails. */
+export async function startRelocatedServer(installation: RelocatedPostgres, options: PostgresServerOptions): Promise<RelocatedServer> {
+  try {
+    const server = await startPostgresServer({ ...options, serverProgram: installation.program });
+    return {
+      server,
+      destroy: async () => {
+        await server.destroy();
+        await installation.remove();
+      },
+    };
+  } catch (error) {
+    await installation.remove();
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { cp } from 'node:fs/promises';
 import { pathExists } from './path-exists.js';
-import { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './postgres-server.js';
-import { relocatePostgres } from './relocated-postgres.js';
+import type { PostgresServerOptions } from './postgres-server.js';
+import { relocatePostgres, startRelocatedServer, type RelocatedServer } from './relocated-postgres.js';
 import { DEFAULT_TIMESCALEDB_VERSION, ensureTimescaledbBuild, timescaledbSourcePath } from './timescaledb-build.js';
 
 export interface TimescaledbServerOptions {
@@ -12,10 +12,8 @@ export interface TimescaledbServerOptions {
 }
 
 /** A PostgreSQL server running TimescaleDB; destroy() also removes the installation made for it. */
-export interface TimescaledbServer {
+export interface TimescaledbServer extends RelocatedServer {
   readonly version: string;
-  readonly server: PostgresServerHandle;
-  destroy(): Promise<void>;
 }
 
 /**
@@ -34,23 +32,10 @@ export async function startTimescaledbServer(options: TimescaledbServerOptions =
     await cp(build.extensionDir, extensionDir, { recursive: true });
     await cp(build.libDir, libDir, { recursive: true });
   });
-  try {
-    const preload: Record<string, string> = options.preloaded === false ? {} : { shared_preload_libraries: 'timescaledb,pg_stat_statements' };
-    const server = await startPostgresServer({
-      ...options.postgres,
-      serverProgram: installation.program,
-      settings: { max_connections: '100', 'timescaledb.telemetry_level': 'off', ...preload, ...options.postgres?.settings },
-    });
-    return {
-      version,
-      server,
-      destroy: async () => {
-        await server.destroy();
-        await installation.remove();
-      },
-    };
-  } catch (error) {
-    await installation.remove();
-    throw error;
-  }
+  const preload: Record<string, string> = options.preloaded === false ? {} : { shared_preload_libraries: 'timescaledb,pg_stat_statements' };
+  const started = await startRelocatedServer(installation, {
+    ...options.postgres,
+    settings: { max_connections: '100', 'timescaledb.telemetry_level': 'off', ...preload, ...options.postgres?.settings },
+  });
+  return { version, ...started };
 }
