@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandBlocks, type BlockMarker, type CommandBlock } from './readme-commands.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README_SECTION = '## Deploy to Kubernetes';
@@ -27,4 +28,24 @@ export async function deploymentDocuments(): Promise<DeploymentDocument[]> {
   const readme = await readFile(path.join(REPOSITORY_ROOT, 'README.md'), 'utf8');
   const linked = await Promise.all(LINKED_DOCUMENTS.map(async (file) => ({ source: file, markdown: await readFile(path.join(REPOSITORY_ROOT, file), 'utf8') })));
   return [{ source: `README.md, "${README_SECTION.slice(3)}"`, markdown: section(readme, README_SECTION) }, ...linked];
+}
+
+/**
+ * The marks of the deployment documents' command blocks, in document order: what
+ * test/cluster/readme-commands.test.ts runs, each block by its name. A block without a mark, or one this list
+ * does not name, fails `npm test` (helm-chart-readme.test.ts), so no deployment command ships untested.
+ */
+export const CLUSTER_TESTED_BLOCKS: readonly BlockMarker[] = [
+  { mode: 'run', name: 'install' },
+  { mode: 'dry-run', name: 'msk' },
+  { mode: 'run', name: 'uninstall' },
+];
+
+/** A command block of a deployment document, with where it is. */
+export interface DeploymentCommandBlock extends CommandBlock {
+  readonly source: string;
+}
+
+export async function deploymentCommandBlocks(): Promise<DeploymentCommandBlock[]> {
+  return (await deploymentDocuments()).flatMap((document) => commandBlocks(document.markdown).map((block) => ({ ...block, source: document.source })));
 }
