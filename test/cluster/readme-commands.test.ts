@@ -208,6 +208,8 @@ describe('the README\'s deployment commands, run on the cluster as written', () 
   });
 
   it('runs the uninstall block: nothing of the release is left in the namespace, and the history stays', async () => {
+    const installed = await releaseLeftovers();
+    assert.ok(installed.includes(`deployment.apps/${DEPLOYMENT}`) && installed.includes(`configmap/${DEPLOYMENT}`), `the release's objects are seen before the uninstall: ${installed.join(', ')}`);
     for (const command of substituted(blocks.get('uninstall') as DeploymentCommandBlock, changes)) await shell.run(command);
     await waitFor('nothing of the release left in the namespace', releaseLeftovers, (left) => left.length === 0, { timeoutMs: 120_000, intervalMs: 1_000 });
     assert.equal(await database.rowCount(), EVENTS, 'the table and its rows stay');
