@@ -12,7 +12,7 @@ export function requestedPolicySettings(policies: TimescaledbPolicyConfig): stri
 }
 
 /** The refresh leaves out the newest day (end offset 1 day) and TimescaleDB wants it to cover at least two. */
-export const minSummaryRefreshDays = 3;
+const minSummaryRefreshDays = 3;
 
 /**
  * The combinations of the policy settings that would lose data or do nothing. Dropped raw days keep their
