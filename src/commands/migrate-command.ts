@@ -61,7 +61,7 @@ async function decideTimescaledb(config: AppConfig['database'], logger: Logger):
 function describePolicy({ policy, action, days }: PolicyOutcome): string {
   if (action === 'absent') return policy === 'compression settings' ? 'compression settings left as they are: no compression policy' : `no ${policy}`;
   const what = {
-    'compression settings': 'compression of todo_event_logs by group_id, ordered by timestamp DESC, id DESC',
+    'compression settings': 'todo_event_logs compressed in batches ordered by timestamp DESC, id DESC, no segment column',
     'compression policy': `chunks are compressed once ${days} days old`,
     'summary refresh window': days === 0 ? 'summaries refreshed over the whole history' : `summaries refreshed over the last ${days} days`,
     'retention policy': `chunks are dropped once ${days} days old; the summaries keep their days`,

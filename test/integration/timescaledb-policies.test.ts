@@ -153,7 +153,7 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       ]);
       const { rows: settings } = await sql<{ segmentby: string; orderby: string }>`
         SELECT segmentby, orderby FROM timescaledb_information.hypertable_columnstore_settings WHERE hypertable = 'todo_event_logs'::regclass`.execute(db.db);
-      assert.deepEqual(settings, [{ segmentby: 'group_id', orderby: '"timestamp" DESC,id DESC' }]);
+      assert.deepEqual(settings, [{ segmentby: '', orderby: '"timestamp" DESC,id DESC' }]);
 
       const again = await migrateWith(db, on);
       assert.equal(again.code, 0, again.output);
