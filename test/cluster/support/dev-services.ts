@@ -33,3 +33,18 @@ export async function storedRows(namespace: string): Promise<StoredRows> {
 export function historyLogs(namespace: string, deployment: string, ...args: string[]): Promise<string> {
   return kubectl('-n', namespace, 'exec', `deployment/${deployment}`, '-c', 'consumer', '--', '/nodejs/bin/node', 'dist/src/cli.js', 'logs', ...args);
 }
+
+export interface Hypertable {
+  /** Whether TimescaleDB lists todo_event_logs among its hypertables. */
+  readonly isHypertable: boolean;
+  /** The table's chunks, which hold its rows. */
+  readonly chunks: number;
+}
+
+/** What TimescaleDB says of todo_event_logs in the development database (fails where TimescaleDB is not installed). */
+export async function eventLogsHypertable(namespace: string): Promise<Hypertable> {
+  const out = await kubectl('-n', namespace, 'exec', 'timescaledb-0', '--', 'psql', '--username=postgres', '--dbname=todo_history', '--tuples-only', '--no-align', '--field-separator=,', '--set=ON_ERROR_STOP=1',
+    "--command=SELECT (SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'todo_event_logs'), (SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'todo_event_logs')");
+  const [hypertables = 'NaN', chunks = 'NaN'] = out.trim().split(',');
+  return { isHypertable: Number(hypertables) === 1, chunks: Number(chunks) };
+}
