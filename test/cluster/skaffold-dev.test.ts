@@ -11,7 +11,7 @@ import { helm, kubectl } from './support/cluster-commands.js';
 import { podStates, type PodState } from './support/cluster-state.js';
 import { createDevCheckout, type DevCheckout } from './support/dev-checkout.js';
 import { clusterSessionEnv } from './support/cluster-session-env.js';
-import { eventLogsHypertable, historyLogs, produceEvents, storedRows } from './support/dev-services.js';
+import { describeEventsTopicFrom, eventLogsHypertable, historyLogs, produceEvents, storedRows } from './support/dev-services.js';
 import { describeOfflineChanges } from './support/offline-skaffold.js';
 import { SkaffoldDev, skaffoldCommand } from './support/skaffold-process.js';
 
@@ -89,7 +89,7 @@ describe('skaffold with the user\'s skaffold.yaml and no profile, on the local c
     await checkout.remove();
   });
 
-  it('skaffold run builds, deploys the local stack and the chart; the sample events become rows of a hypertable that todo-history logs reads; skaffold delete removes it all', { timeout: FIRST_DEPLOY_TIMEOUT_MS + 2 * ROWS_TIMEOUT_MS }, async () => {
+  it('skaffold run builds, deploys the local stack and the chart; the sample events become rows of a hypertable that todo-history logs reads; Kafka answers another namespace; skaffold delete removes it all', { timeout: FIRST_DEPLOY_TIMEOUT_MS + 3 * ROWS_TIMEOUT_MS }, async () => {
     const namespace = await createNamespace();
     namespaces.push(namespace);
     const started = Date.now();
@@ -101,6 +101,11 @@ describe('skaffold with the user\'s skaffold.yaml and no profile, on the local c
     await assertStoredInHypertable(namespace);
     const history = await historyLogs(namespace, DEPLOYMENT, 'group', groupId);
     for (const event of sampleEvents.filter((sample) => sample.payload.groupId === groupId)) assert.ok(history.includes(event.payload.changes), `todo-history logs shows "${event.payload.changes}"`);
+
+    const clientNamespace = await createNamespace();
+    namespaces.push(clientNamespace);
+    const topic = await describeEventsTopicFrom(clientNamespace, namespace);
+    assert.match(topic, new RegExp(`PartitionCount: ${String(PARTITIONS)}\\b`), 'a client in another namespace reaches the broker at the address it advertises, and the topic has the chart\'s partitions');
 
     const removed = await skaffoldCommand(checkout.directory, namespace, 'delete');
     assert.equal(removed.exitCode, 0, 'skaffold delete succeeded');

@@ -118,7 +118,7 @@ ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
 CMD ["postgres"]`;
 
 /** What the build stage installs: the server headers and pg_config, cmake, a C compiler and the headers pg_config's flags name. */
-const TIMESCALEDB_BUILD_PACKAGES = `postgresql-server-dev-${POSTGRES_MAJOR_VERSION} cmake make gcc libc6-dev libssl-dev libkrb5-dev`;
+const TIMESCALEDB_BUILD_PACKAGES = `postgresql-server-dev-${POSTGRES_MAJOR_VERSION} cmake make gcc libc6-dev libssl-dev libkrb5-dev libicu-dev`;
 /** As the tests' host build (timescaledb-build.ts), and no telemetry by default: the cluster has no route out. */
 const TIMESCALEDB_BOOTSTRAP_FLAGS = `-DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DWARNINGS_AS_ERRORS=OFF -DSEND_TELEMETRY_DEFAULT=NO -DPG_CONFIG=/usr/lib/postgresql/${POSTGRES_MAJOR_VERSION}/bin/pg_config`;
 const SOURCE_ARCHIVE = 'timescaledb.tar.gz';
