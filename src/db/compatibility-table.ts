@@ -23,6 +23,18 @@ export async function forgetLevel(db: Kysely<unknown>, name: string): Promise<vo
   await sql`DELETE FROM todo_history_migration_level WHERE migration_name = ${name}`.execute(db);
 }
 
+/**
+ * Whether `name`'s level is recorded: its body committed (the level is written in the same transaction),
+ * even if the process stopped before Kysely recorded the migration as executed.
+ */
+export async function levelRecorded(db: Kysely<unknown>, name: string): Promise<boolean> {
+  const table = await sql<{ exists: boolean }>`SELECT to_regclass('todo_history_migration_level') IS NOT NULL AS exists`.execute(db);
+  if (table.rows[0]?.exists !== true) return false;
+  const { rows } = await sql<{ found: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM todo_history_migration_level WHERE migration_name = ${name}) AS found`.execute(db);
+  return rows[0]?.found === true;
+}
+
 /** The executed migrations, by name, with their recorded level (undefined when none was recorded). */
 export async function executedMigrations<DB>(db: Kysely<DB>): Promise<Map<string, number | undefined>> {
   const found = await sql<{ migrations: boolean; levels: boolean }>`

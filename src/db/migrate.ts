@@ -1,13 +1,23 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
-import { forgetLevel, recordLevel } from './compatibility-table.js';
+import { forgetLevel, levelRecorded, recordLevel } from './compatibility-table.js';
 import { loadBuildMigrations, type CatalogedMigration } from './migration-catalog.js';
 import { schemaStanding, type SchemaStanding } from './schema-version.js';
 
 export type MigrateCommand = 'latest' | 'up' | 'down';
 
-/** Each migration, wrapped so that it records (or forgets) its compatibility level in its own transaction. */
+/**
+ * Going up, each migration in its own transaction with its level, unless it declares it runs outside one.
+ * Kysely records it as executed right after, outside that transaction: a migration whose level is already
+ * recorded committed before the process stopped, and is not run again. Going down (one step, `migrate
+ * down`), Kysely's transaction holds the migration, its level and Kysely's record together.
+ */
 function levelRecordingProvider(migrations: readonly CatalogedMigration[]): MigrationProvider {
+  const up = async (migration: CatalogedMigration, db: Kysely<unknown>): Promise<void> => {
+    if (await levelRecorded(db, migration.name)) return;
+    await migration.up(db);
+    await recordLevel(db, migration.name, migration.compatibilityLevel);
+  };
   return {
     getMigrations: () =>
       Promise.resolve(
@@ -16,8 +26,8 @@ function levelRecordingProvider(migrations: readonly CatalogedMigration[]): Migr
             migration.name,
             {
               up: async (db: Kysely<unknown>) => {
-                await migration.up(db);
-                await recordLevel(db, migration.name, migration.compatibilityLevel);
+                if (migration.runsInTransaction === false) await up(migration, db);
+                else await db.transaction().execute((trx) => up(migration, trx));
               },
               down: async (db: Kysely<unknown>) => {
                 await migration.down(db);
@@ -32,11 +42,18 @@ function levelRecordingProvider(migrations: readonly CatalogedMigration[]): Migr
 
 /**
  * Unordered: a migration merged from a parallel branch, named before one that already ran, still runs.
- * The order that matters is the compatibility level, which every migration declares.
+ * The order that matters is the compatibility level, which every migration declares. Kysely's lock
+ * (a session advisory lock) is held for the whole run either way.
  */
 export function createMigrator<DB>(db: Kysely<DB>, migrations: readonly CatalogedMigration[]): Migrator {
   return new Migrator({ db, provider: levelRecordingProvider(migrations), allowUnorderedMigrations: true });
 }
+
+/**
+ * Up without Kysely's one transaction around every pending migration, which would hold each one's locks
+ * (a table rewrite's, an index build's) until the last one commits, while the consumer's writes wait.
+ */
+const eachInItsOwnTransaction = { disableTransactions: true } as const;
 
 /** The outcome of a migrate command: Kysely's results, or why nothing was run. */
 export type MigrateOutcome =
@@ -66,9 +83,9 @@ export async function migrate<DB>(db: Kysely<DB>, command: MigrateCommand, migra
   const migrator = createMigrator(db, build);
   switch (command) {
     case 'latest':
-      return { kind: 'ran', result: await migrator.migrateToLatest() };
+      return { kind: 'ran', result: await migrator.migrateToLatest(eachInItsOwnTransaction) };
     case 'up':
-      return { kind: 'ran', result: await migrator.migrateUp() };
+      return { kind: 'ran', result: await migrator.migrateUp(eachInItsOwnTransaction) };
     case 'down':
       return { kind: 'ran', result: await migrator.migrateDown() };
   }
