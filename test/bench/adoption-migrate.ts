@@ -8,17 +8,20 @@ import { createDatabase } from '../../src/db/create-database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { loadBuildMigrations, type CatalogedMigration } from '../../src/db/migration-catalog.js';
 import { startPostgresServer } from '../../deploy/local/services/postgres-server.js';
+import { startTimescaledbServer } from '../../deploy/local/services/timescaledb-server.js';
 import { createGoTable } from '../support/go-table.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
 import { createTestDatabase } from '../support/test-database.js';
-import { GoWriter, type TimedWrite } from './go-writer.js';
+import { GoWriter, type TimedWrite } from '../support/go-writer.js';
 import { percentile } from './percentile.js';
 
 refuseOtherNodeMajor('npm run bench:adoption');
 
 /**
  * `npm run bench:adoption`: `migrate latest` adopting the Go service's table of `--rows` rows (default ten
- * million) on a PostgreSQL of its own, while the Go service keeps inserting one row per statement. Prints,
+ * million) on a PostgreSQL of its own (with `--timescaledb`, on a real TimescaleDB server, the table a
+ * hypertable with 1-day chunks as the Go service makes it), while the Go service keeps inserting one row
+ * per statement. Prints,
  * per migration, how long it ran and the longest time one write was in flight while it ran (a write that
  * waits on a lock stays in flight; under one transaction for all migrations, a lock taken by one holds
  * writes through the ones after it), with the writes' usual time before migrate as the baseline. Checks
@@ -28,6 +31,7 @@ const { values: options } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
     'baseline-seconds': { type: 'string', default: '5' },
+    timescaledb: { type: 'boolean', default: false },
   },
 });
 const rowCount = Number(options.rows);
@@ -62,20 +66,38 @@ function longestInFlight(writes: readonly TimedWrite[], fromMs: number, toMs: nu
   return Math.max(0, ...writes.map((write) => Math.min(write.endMs, toMs) - Math.max(write.startMs, fromMs)));
 }
 
-const server = await startPostgresServer();
+/** The server to adopt on, and how to stop it. */
+async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (!options.timescaledb) {
+    const server = await startPostgresServer();
+    return { url: server.url, stop: () => server.stop() };
+  }
+  const timescale = await startTimescaledbServer();
+  if (timescale === undefined) throw new Error('--timescaledb needs the TimescaleDB source beside the repository (../shared/vendor)');
+  return { url: timescale.server.url, stop: () => timescale.destroy() };
+}
+
+const server = await startServer();
 try {
   const database = await createTestDatabase({ server: server.url, migrated: false });
   try {
-    log(`creating the Go service's table with ${rowCount.toLocaleString('en')} rows…`);
+    log(`creating the Go service's ${options.timescaledb ? 'hypertable' : 'table'} with ${rowCount.toLocaleString('en')} rows…`);
     const loadStart = performance.now();
+    if (options.timescaledb) await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(database.db);
     await createGoTable(database.db, rowCount);
-    const { rows: size } = await sql<{ size: string }>`SELECT pg_size_pretty(pg_total_relation_size('todo_event_logs')) AS size`.execute(database.db);
+    if (options.timescaledb) {
+      await sql`SELECT create_hypertable('todo_event_logs', 'timestamp', chunk_time_interval => INTERVAL '1 day', migrate_data => TRUE)`.execute(database.db);
+      await sql`VACUUM ANALYZE todo_event_logs`.execute(database.db);
+    }
+    const { rows: size } = options.timescaledb
+      ? await sql<{ size: string }>`SELECT pg_size_pretty(hypertable_size('todo_event_logs')) AS size`.execute(database.db)
+      : await sql<{ size: string }>`SELECT pg_size_pretty(pg_total_relation_size('todo_event_logs')) AS size`.execute(database.db);
     log(`  ${seconds(performance.now() - loadStart)} s, ${size[0]?.size ?? '?'} with indexes`);
 
     const config = loadConfig({ DATABASE_URL: database.url, DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '10000' });
     const migrationDb = createDatabase(config.database, pino({ level: 'silent' }), {
       applicationName: 'todo-history-migrate',
-      sessionSettings: { 'todo_history.timescaledb': 'off' },
+      sessionSettings: { 'todo_history.timescaledb': options.timescaledb ? 'on' : 'off' },
     });
     const writer = new GoWriter(database.url, 'bench-writer');
     const spans: MigrationSpan[] = [];
@@ -103,7 +125,7 @@ try {
     const during = writes.filter((write) => write.endMs >= migrateStartMs && write.endMs < migrateEndMs);
     const perMillion = rowCount / 1_000_000;
     const lines = [
-      `adoption of a Go table of ${rowCount.toLocaleString('en')} rows (${size[0]?.size ?? '?'}), one writer; shared machine, figures indicative`,
+      `adoption of a Go ${options.timescaledb ? 'hypertable (TimescaleDB, 1-day chunks)' : 'table (plain PostgreSQL)'} of ${rowCount.toLocaleString('en')} rows (${size[0]?.size ?? '?'}), one writer; shared machine, figures indicative`,
       'writes: those that returned while it ran; longest wait: the longest time one write was in flight while it ran',
       `baseline write: p50 ${seconds(percentile(baseline, 0.5))} s, max ${seconds(Math.max(0, ...baseline))} s (${baseline.length} writes)`,
       `${'migration'.padEnd(48)} ${'time s'.padStart(9)} ${'s/M rows'.padStart(9)} ${'writes'.padStart(7)} ${'longest wait s'.padStart(16)}`,

@@ -1,22 +1,23 @@
 import { sql, type Kysely } from 'kysely';
 
-/** Where the generated rows start; they are spread one per `secondsApart` from here. */
+/** Where the generated rows start; they are spread evenly over `days` from here. */
 const firstRowTime = '2025-01-01T00:00:00Z';
 
 /**
  * The Go service's `todo_event_logs` as its `timescale.go` creates it (32-bit `id SERIAL`, `DEFAULT NOW()`,
- * its four indexes), filled with `rows` generated rows spread over a year: 1,000 groups, 100,000 tasks.
+ * its four indexes), filled with `rows` generated rows spread over `days` (default a year): 1,000 groups,
+ * 100,000 tasks.
  * The rows are loaded before the primary key and the indexes are built, as a restored dump would be, so
  * ten million take minutes rather than an hour; the sequence then continues after them.
  */
-export async function createGoTable<DB>(db: Kysely<DB>, rows: number): Promise<void> {
+export async function createGoTable<DB>(db: Kysely<DB>, rows: number, { days = 365 }: { days?: number } = {}): Promise<void> {
   await sql`
     CREATE TABLE todo_event_logs (
       id SERIAL, timestamp TIMESTAMPTZ NOT NULL DEFAULT NOW(), event_type VARCHAR(50) NOT NULL,
       entity VARCHAR(50) NOT NULL, entity_id VARCHAR(100) NOT NULL, group_id VARCHAR(100),
       group_name VARCHAR(255), task_id VARCHAR(100), task_name VARCHAR(255), changes TEXT,
       user_name VARCHAR(100), workspace VARCHAR(100), event_data JSONB)`.execute(db);
-  const secondsApart = (365 * 86_400) / Math.max(rows, 1);
+  const secondsApart = (days * 86_400) / Math.max(rows, 1);
   await sql`
     INSERT INTO todo_event_logs (id, timestamp, event_type, entity, entity_id, group_id, group_name, task_id, task_name, changes, user_name, workspace)
     SELECT i, ${firstRowTime}::timestamptz + make_interval(secs => i * ${secondsApart}::float8),

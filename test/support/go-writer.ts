@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { goInsert } from '../support/go-table.js';
+import { goInsert } from './go-table.js';
 
 /** One INSERT of the writer: when it was sent and when it returned, on `performance.now()`'s clock. */
 export interface TimedWrite {
