@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
 import { forgetLevel, levelRecorded, recordLevel } from './compatibility-table.js';
+import { withMigrateGate } from './migrate-gate.js';
 import { loadBuildMigrations, type CatalogedMigration } from './migration-catalog.js';
 import { schemaStanding, type SchemaStanding } from './schema-version.js';
 
@@ -62,7 +63,8 @@ export type MigrateOutcome =
   | { kind: 'refused'; reason: string; standing: SchemaStanding };
 
 /**
- * Runs pending migrations (or one step); Kysely's lock table makes concurrent runs wait for each other.
+ * Runs pending migrations (or one step); the migrate gate and Kysely's lock make concurrent runs wait for
+ * each other.
  * A database that a newer build migrated further is checked first, because Kysely refuses to work with
  * executed migrations it does not know: going forward there is nothing to do (`ahead`), unless this
  * build cannot run on it or still lacks one of its own; going down is for the build that has them.
@@ -80,15 +82,18 @@ export async function migrate<DB>(db: Kysely<DB>, command: MigrateCommand, migra
     if (!standing.compatible) return { kind: 'refused', standing, reason: standing.reason };
     return { kind: 'ahead', standing };
   }
-  const migrator = createMigrator(db, build);
-  switch (command) {
-    case 'latest':
-      return { kind: 'ran', result: await migrator.migrateToLatest(eachInItsOwnTransaction) };
-    case 'up':
-      return { kind: 'ran', result: await migrator.migrateUp(eachInItsOwnTransaction) };
-    case 'down':
-      return { kind: 'ran', result: await migrator.migrateDown() };
-  }
+  const result = await withMigrateGate(db, (connection) => {
+    const migrator = createMigrator(connection, build);
+    switch (command) {
+      case 'latest':
+        return migrator.migrateToLatest(eachInItsOwnTransaction);
+      case 'up':
+        return migrator.migrateUp(eachInItsOwnTransaction);
+      case 'down':
+        return migrator.migrateDown();
+    }
+  });
+  return { kind: 'ran', result };
 }
 
 /** Whether `todo_event_logs` is a TimescaleDB hypertable (false on plain PostgreSQL). */
