@@ -171,7 +171,7 @@ describe('migrate adopting the Go service\'s hypertable on TimescaleDB', () => {
     await database?.drop();
   });
 
-  it('builds the coordinates index chunk by chunk, keeps the rows and stores every row written meanwhile once', { skip: server === undefined ? withoutRealTimescaledb : false }, async () => {
+  it('keeps the rows, ends with a valid unique coordinates index and a 64-bit id, and stores every row written meanwhile once', { skip: server === undefined ? withoutRealTimescaledb : false }, async () => {
     assert.ok(database !== undefined);
     const before = await goRowsFingerprint(database.db, goRows);
     const writes = await migrateWhileGoWrites(database, 'go-hypertable-writer', { DATABASE_TIMESCALEDB: 'required' });
@@ -183,5 +183,35 @@ describe('migrate adopting the Go service\'s hypertable on TimescaleDB', () => {
       FROM pg_index i WHERE i.indexrelid = to_regclass('todo_event_logs_kafka_coordinates_key')`.execute(database.db);
     assert.deepEqual(rows[0], { valid: true, unique: true, idType: 'bigint' });
     assert.equal(await summaryDifferences(database.db), 0);
+  });
+});
+
+describe('migrate after a migration committed but was not recorded as executed', () => {
+  let database: TestDatabase;
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  it('records it without running it again: its recorded level says its transaction committed', async () => {
+    const summaries = '2026-12-02T00-01-00_daily-activity-summaries';
+    await sql`
+      INSERT INTO todo_event_logs (timestamp, event_type, entity, entity_id, group_id, group_name)
+      VALUES ('2025-11-01T08:00:00Z', 'created', 'Group', 'g-1', 'g-1', 'Team')`.execute(database.db);
+    // As if the process stopped between the migration's commit and Kysely's record of it; the emptied
+    // summary tells whether its backfill ran again.
+    await sql`DELETE FROM kysely_migration WHERE name = ${summaries}`.execute(database.db);
+    await sql`DELETE FROM todo_group_activity_daily`.execute(database.db);
+
+    const { code, output } = await runCli(['migrate', 'latest'], { DATABASE_URL: database.url });
+    assert.equal(code, 0, output);
+    const { rows: recorded } = await sql<{ name: string }>`SELECT name FROM kysely_migration WHERE name = ${summaries}`.execute(database.db);
+    assert.equal(recorded.length, 1);
+    const { rows: summary } = await sql<{ count: string }>`SELECT count(*)::text AS count FROM todo_group_activity_daily`.execute(database.db);
+    assert.equal(summary[0]?.count, '0');
   });
 });
