@@ -2,9 +2,10 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * `todo_history_migration_level` remembers the compatibility level of each executed migration, written in
- * the same transaction as the migration itself. It is how a build judges a migration it does not ship
- * (one a newer build ran): its name is in kysely_migration, its level only here. Every build reads and
- * writes this table the same way; its shape must never change.
+ * the same transaction as the migration itself (right after it, for one that runs outside a transaction).
+ * It is how a build judges a migration it does not ship (one a newer build ran): its name is in
+ * kysely_migration, its level only here. Every build reads and writes this table the same way; its shape
+ * must never change.
  */
 export async function recordLevel(db: Kysely<unknown>, name: string, level: number): Promise<void> {
   await sql`
