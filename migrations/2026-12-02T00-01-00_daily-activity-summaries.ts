@@ -4,6 +4,16 @@ import { sql, type Kysely } from 'kysely';
 export const compatibilityLevel = 1;
 
 /**
+ * Outside one transaction, so that the backfill of a large table goes in batches that each hold writers
+ * off briefly, instead of one that holds them off for all of it. Run again after an interruption, it
+ * skips what committed and recounts every day again.
+ */
+export const runsInTransaction = false;
+
+/** About this many rows per backfill batch (whole days: a day with more is one batch of its own). */
+const rowsPerBatch = 100_000;
+
+/**
  * Per-day summaries the summary queries read instead of scanning every row: `todo_group_activity_daily`
  * (group id and name) and, on a hypertable only, `todo_task_activity_daily` (group id, task id and name),
  * each with the bucket's event count and latest timestamp. Buckets are whole UTC days.
@@ -16,11 +26,74 @@ export const compatibilityLevel = 1;
  * touched, a TRUNCATE empties it. A task summary kept the same way would cost the writer about one upsert
  * per row (README, "Summaries"), and the task query reads one group's rows through `idx_group_id` anyway.
  * The functions are SECURITY DEFINER, owned by the migrating role, so a role that may insert rows needs no
- * grant on the summary. The existing rows are backfilled while the trigger's lock holds writers off.
+ * grant on the summary.
+ *
+ * The summary, its functions and triggers are created in one transaction; then the rows that were there
+ * are counted in batches of whole days, each batch recounting its days from the rows under the same
+ * EXCLUSIVE lock on the summary that a DELETE's recount takes. A writer's trigger waits for the batch,
+ * so a row is either in the batch's snapshot or counted by its trigger after the batch, never both: the
+ * result is the same as the single backfill this migration ran before, on databases where it has not run.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  if (await isHypertable(db)) await createContinuousAggregates(db);
-  else await createTriggerMaintainedTable(db);
+  await db.transaction().execute(async (trx) => {
+    if (await summaryExists(trx)) return;
+    if (await isHypertable(trx)) await createContinuousAggregates(trx);
+    else await createTriggerMaintainedTable(trx);
+  });
+  if (!(await isHypertable(db))) await backfillByDays(db);
+}
+
+async function summaryExists(db: Kysely<unknown>): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass('todo_group_activity_daily') IS NOT NULL AS exists`.execute(db);
+  return rows[0]?.exists === true;
+}
+
+/** Recounts every day that held rows when the triggers were created, about `rowsPerBatch` rows at a time. */
+async function backfillByDays(db: Kysely<unknown>): Promise<void> {
+  const { rows } = await sql<{ first: Date | null; last: Date | null }>`
+    SELECT min(timestamp) AS first, max(timestamp) AS last FROM todo_event_logs`.execute(db);
+  const first = rows[0]?.first;
+  const last = rows[0]?.last;
+  if (first == null || last == null) return;
+  const end = await dayAfter(db, last);
+  let from = await dayOf(db, first);
+  while (from < end) {
+    const to = await batchEnd(db, from, end);
+    await db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE todo_group_activity_daily IN EXCLUSIVE MODE`.execute(trx);
+      await sql`DELETE FROM todo_group_activity_daily WHERE day >= ${from} AND day < ${to}`.execute(trx);
+      await sql`
+        INSERT INTO todo_group_activity_daily (day, group_id, group_name, log_count, last_activity)
+        SELECT date_bin(INTERVAL '1 day', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+               group_id, group_name, count(*), max(timestamp)
+        FROM todo_event_logs WHERE group_id IS NOT NULL AND timestamp >= ${from} AND timestamp < ${to}
+        GROUP BY group_id, group_name, day`.execute(trx);
+    });
+    from = to;
+  }
+}
+
+async function dayOf(db: Kysely<unknown>, time: Date): Promise<Date> {
+  const { rows } = await sql<{ day: Date }>`
+    SELECT date_bin(INTERVAL '1 day', ${time}::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day`.execute(db);
+  return rows[0]?.day ?? time;
+}
+
+async function dayAfter(db: Kysely<unknown>, time: Date): Promise<Date> {
+  const { rows } = await sql<{ day: Date }>`
+    SELECT date_bin(INTERVAL '1 day', ${time}::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00') + INTERVAL '1 day' AS day`.execute(db);
+  return rows[0]?.day ?? time;
+}
+
+/** The start of the day after the one holding the `rowsPerBatch`-th row from `from` (through the primary key), at most `end`. */
+async function batchEnd(db: Kysely<unknown>, from: Date, end: Date): Promise<Date> {
+  const { rows } = await sql<{ timestamp: Date }>`
+    SELECT timestamp FROM todo_event_logs WHERE timestamp >= ${from} AND timestamp < ${end}
+    ORDER BY timestamp OFFSET ${rowsPerBatch} LIMIT 1`.execute(db);
+  const boundary = rows[0]?.timestamp;
+  if (boundary === undefined) return end;
+  const next = await dayAfter(db, boundary);
+  return next < end ? next : end;
 }
 
 /** The decision the hypertable migration took, read back from TimescaleDB's catalog. */
@@ -171,8 +244,7 @@ async function createTriggerMaintainedTable(db: Kysely<unknown>): Promise<void> 
     END
     $$`.execute(db);
 
-  // CREATE TRIGGER locks the table against writers until this migration commits, so the backfill below
-  // and the triggers together count every row exactly once.
+  // Every row inserted after these commit is counted by the triggers; the ones before, by the backfill.
   await sql`
     CREATE TRIGGER todo_history_count_inserted_rows AFTER INSERT ON todo_event_logs
     REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION todo_history_count_inserted_rows()`.execute(db);
@@ -186,13 +258,6 @@ async function createTriggerMaintainedTable(db: Kysely<unknown>): Promise<void> 
   await sql`
     CREATE TRIGGER todo_history_empty_summaries AFTER TRUNCATE ON todo_event_logs
     FOR EACH STATEMENT EXECUTE FUNCTION todo_history_empty_summaries()`.execute(db);
-
-  await sql`
-    INSERT INTO todo_group_activity_daily (day, group_id, group_name, log_count, last_activity)
-    SELECT date_bin(INTERVAL '1 day', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
-           group_id, group_name, count(*), max(timestamp)
-    FROM todo_event_logs WHERE group_id IS NOT NULL
-    GROUP BY group_id, group_name, day`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -2,9 +2,10 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * `todo_history_migration_level` remembers the compatibility level of each executed migration, written in
- * the same transaction as the migration itself. It is how a build judges a migration it does not ship
- * (one a newer build ran): its name is in kysely_migration, its level only here. Every build reads and
- * writes this table the same way; its shape must never change.
+ * the same transaction as the migration itself (right after it, for one that runs outside a transaction).
+ * It is how a build judges a migration it does not ship (one a newer build ran): its name is in
+ * kysely_migration, its level only here. Every build reads and writes this table the same way; its shape
+ * must never change.
  */
 export async function recordLevel(db: Kysely<unknown>, name: string, level: number): Promise<void> {
   await sql`
@@ -21,6 +22,18 @@ export async function forgetLevel(db: Kysely<unknown>, name: string): Promise<vo
   const table = await sql<{ exists: boolean }>`SELECT to_regclass('todo_history_migration_level') IS NOT NULL AS exists`.execute(db);
   if (table.rows[0]?.exists !== true) return;
   await sql`DELETE FROM todo_history_migration_level WHERE migration_name = ${name}`.execute(db);
+}
+
+/**
+ * Whether `name`'s level is recorded: its body committed (the level is written in the same transaction),
+ * even if the process stopped before Kysely recorded the migration as executed.
+ */
+export async function levelRecorded(db: Kysely<unknown>, name: string): Promise<boolean> {
+  const table = await sql<{ exists: boolean }>`SELECT to_regclass('todo_history_migration_level') IS NOT NULL AS exists`.execute(db);
+  if (table.rows[0]?.exists !== true) return false;
+  const { rows } = await sql<{ found: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM todo_history_migration_level WHERE migration_name = ${name}) AS found`.execute(db);
+  return rows[0]?.found === true;
 }
 
 /** The executed migrations, by name, with their recorded level (undefined when none was recorded). */

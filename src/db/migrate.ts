@@ -1,13 +1,24 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely/migration';
-import { forgetLevel, recordLevel } from './compatibility-table.js';
+import { forgetLevel, levelRecorded, recordLevel } from './compatibility-table.js';
+import { withMigrateGate } from './migrate-gate.js';
 import { loadBuildMigrations, type CatalogedMigration } from './migration-catalog.js';
 import { schemaStanding, type SchemaStanding } from './schema-version.js';
 
 export type MigrateCommand = 'latest' | 'up' | 'down';
 
-/** Each migration, wrapped so that it records (or forgets) its compatibility level in its own transaction. */
+/**
+ * Going up, each migration in its own transaction with its level, unless it declares it runs outside one.
+ * Kysely records it as executed right after, outside that transaction: a migration whose level is already
+ * recorded committed before the process stopped, and is not run again. Going down (one step, `migrate
+ * down`), Kysely's transaction holds the migration, its level and Kysely's record together.
+ */
 function levelRecordingProvider(migrations: readonly CatalogedMigration[]): MigrationProvider {
+  const up = async (migration: CatalogedMigration, db: Kysely<unknown>): Promise<void> => {
+    if (await levelRecorded(db, migration.name)) return;
+    await migration.up(db);
+    await recordLevel(db, migration.name, migration.compatibilityLevel);
+  };
   return {
     getMigrations: () =>
       Promise.resolve(
@@ -16,8 +27,8 @@ function levelRecordingProvider(migrations: readonly CatalogedMigration[]): Migr
             migration.name,
             {
               up: async (db: Kysely<unknown>) => {
-                await migration.up(db);
-                await recordLevel(db, migration.name, migration.compatibilityLevel);
+                if (migration.runsInTransaction === false) await up(migration, db);
+                else await db.transaction().execute((trx) => up(migration, trx));
               },
               down: async (db: Kysely<unknown>) => {
                 await migration.down(db);
@@ -32,11 +43,18 @@ function levelRecordingProvider(migrations: readonly CatalogedMigration[]): Migr
 
 /**
  * Unordered: a migration merged from a parallel branch, named before one that already ran, still runs.
- * The order that matters is the compatibility level, which every migration declares.
+ * The order that matters is the compatibility level, which every migration declares. Kysely's lock
+ * (a session advisory lock) is held for the whole run either way.
  */
 export function createMigrator<DB>(db: Kysely<DB>, migrations: readonly CatalogedMigration[]): Migrator {
   return new Migrator({ db, provider: levelRecordingProvider(migrations), allowUnorderedMigrations: true });
 }
+
+/**
+ * Up without Kysely's one transaction around every pending migration, which would hold each one's locks
+ * (a table rewrite's, an index build's) until the last one commits, while the consumer's writes wait.
+ */
+const eachInItsOwnTransaction = { disableTransactions: true } as const;
 
 /** The outcome of a migrate command: Kysely's results, or why nothing was run. */
 export type MigrateOutcome =
@@ -45,7 +63,8 @@ export type MigrateOutcome =
   | { kind: 'refused'; reason: string; standing: SchemaStanding };
 
 /**
- * Runs pending migrations (or one step); Kysely's lock table makes concurrent runs wait for each other.
+ * Runs pending migrations (or one step); the migrate gate and Kysely's lock make concurrent runs wait for
+ * each other.
  * A database that a newer build migrated further is checked first, because Kysely refuses to work with
  * executed migrations it does not know: going forward there is nothing to do (`ahead`), unless this
  * build cannot run on it or still lacks one of its own; going down is for the build that has them.
@@ -63,15 +82,18 @@ export async function migrate<DB>(db: Kysely<DB>, command: MigrateCommand, migra
     if (!standing.compatible) return { kind: 'refused', standing, reason: standing.reason };
     return { kind: 'ahead', standing };
   }
-  const migrator = createMigrator(db, build);
-  switch (command) {
-    case 'latest':
-      return { kind: 'ran', result: await migrator.migrateToLatest() };
-    case 'up':
-      return { kind: 'ran', result: await migrator.migrateUp() };
-    case 'down':
-      return { kind: 'ran', result: await migrator.migrateDown() };
-  }
+  const result = await withMigrateGate(db, (connection) => {
+    const migrator = createMigrator(connection, build);
+    switch (command) {
+      case 'latest':
+        return migrator.migrateToLatest(eachInItsOwnTransaction);
+      case 'up':
+        return migrator.migrateUp(eachInItsOwnTransaction);
+      case 'down':
+        return migrator.migrateDown();
+    }
+  });
+  return { kind: 'ran', result };
 }
 
 /** Whether `todo_event_logs` is a TimescaleDB hypertable (false on plain PostgreSQL). */

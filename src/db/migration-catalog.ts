@@ -14,25 +14,33 @@ const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.ur
 export interface CatalogedMigration {
   name: string;
   compatibilityLevel: number;
+  /**
+   * False for a migration that must commit as it goes (CREATE INDEX CONCURRENTLY, batched backfills): it is
+   * run outside a transaction and must finish the job when run again after an interruption. Default true.
+   */
+  runsInTransaction?: boolean;
   up(db: Kysely<unknown>): Promise<void>;
   down(db: Kysely<unknown>): Promise<void>;
 }
 
 interface MigrationModule {
   compatibilityLevel?: unknown;
+  runsInTransaction?: unknown;
   up?: unknown;
   down?: unknown;
 }
 
 function toMigration(name: string, module: MigrationModule): CatalogedMigration {
-  const { compatibilityLevel, up, down } = module;
+  const { compatibilityLevel, runsInTransaction = true, up, down } = module;
   if (typeof compatibilityLevel !== 'number' || !Number.isInteger(compatibilityLevel) || compatibilityLevel < 1) {
     throw new Error(`migration ${name} must export compatibilityLevel, an integer of at least 1`);
   }
   if (typeof up !== 'function' || typeof down !== 'function') throw new Error(`migration ${name} must export up and down`);
+  if (typeof runsInTransaction !== 'boolean') throw new Error(`migration ${name} may export runsInTransaction only as a boolean`);
   return {
     name,
     compatibilityLevel,
+    runsInTransaction,
     up: (db) => (up as CatalogedMigration['up'])(db),
     down: (db) => (down as CatalogedMigration['down'])(db),
   };

@@ -11,6 +11,11 @@ describe('migration compatibility levels', () => {
     assert.deepEqual(levels, [...levels].sort((a, b) => a - b));
   });
 
+  it('run in a transaction each, except the two that commit as they go on a large adopted table', async () => {
+    const outside = (await loadBuildMigrations()).filter((m) => m.runsInTransaction === false).map((m) => m.name);
+    assert.deepEqual(outside, ['2026-11-28T00-01-00_add-kafka-coordinates', '2026-12-02T00-01-00_daily-activity-summaries']);
+  });
+
   it('import nothing but kysely: an executed migration must not change when the application does', () => {
     const folder = new URL('../../../migrations/', import.meta.url);
     const sources = readdirSync(folder).filter((file) => file.endsWith('.ts'));
