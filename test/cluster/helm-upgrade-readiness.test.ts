@@ -7,6 +7,7 @@ import { assertStoredExactlyOnce } from '../support/exactly-once.js';
 import { CHART_DIR, helm } from './support/cluster-commands.js';
 import { podStates } from './support/cluster-state.js';
 import { PodReadinessWatch } from './support/pod-readiness-watch.js';
+import { storingPodsTurnedUnready, unreadyTransitions } from './support/readiness-verdicts.js';
 import { installRelease, type TestRelease } from './support/release.js';
 import { rolloutFigures } from './support/rollout-figures.js';
 import { startSteadyStream } from './support/steady-stream.js';
@@ -100,15 +101,11 @@ describe('helm upgrade of a running release during a steady stream', () => {
     const deletions = watch.deletions();
     assert.deepEqual(oldPods.filter((pod) => !deletions.has(pod)), [], 'the rollout deleted every old pod');
 
-    const transitions = watch.unreadyTransitions().map((transition) => ({
-      ...transition,
-      storing: transition.terminating ? undefined : sampler.storingWithin(transition.pod, transition.at - STORING_WINDOW_MS, transition.at),
-    }));
+    const transitions = unreadyTransitions(watch.observations, sampler.samples, STORING_WINDOW_MS);
     for (const { pod, at, terminating, storing } of transitions) {
       t.diagnostic(`${pod} turned unready ${((at - upgradeStart) / 1000).toFixed(1)} s into the upgrade: ${terminating ? 'after its deletion (SIGTERM)' : `live, ${storing ?? ''}`}`);
     }
-    const failures = transitions.filter((transition) => !transition.terminating && transition.storing !== 'idle');
-    assert.deepEqual(failures, [], 'no pod that was storing batches turned unready');
+    assert.deepEqual(storingPodsTurnedUnready(transitions), [], 'no pod that was storing batches turned unready');
 
     await waitFor('every event to be stored', () => release.database.rowCount(), (rows) => rows >= produced, { timeoutMs: STORE_TIMEOUT_MS, intervalMs: 500 });
     const { rows } = await sql<{ rows: string; ids: string; lowest: string; highest: string }>`

@@ -1,33 +1,9 @@
-import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
-import { clusterSessionEnv } from './cluster-session-env.js';
+import { CoreV1Api, makeInformer, type Informer, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
+import { kubeConfig } from './kube-config.js';
+import type { PodObservation } from './readiness-verdicts.js';
 
 const RESTART_DELAY_MS = 1_000;
 const MAX_RESTARTS = 5;
-
-/** One version of a pod as the watch delivered it, reduced to what readiness needs. */
-export interface PodObservation {
-  readonly pod: string;
-  /** When the watch delivered this version (the test's clock, ms). */
-  readonly at: number;
-  readonly ready: boolean;
-  /** deletionTimestamp is set: the kubelet has been told to stop it (SIGTERM follows at once; the chart has no preStop). */
-  readonly terminating: boolean;
-  readonly deleted: boolean;
-}
-
-/** A pod whose Ready condition went from True to False. */
-export interface UnreadyTransition {
-  readonly pod: string;
-  readonly at: number;
-  /** Whether the version that first showed it unready was already terminating: its stop, not a failed probe of a live pod. */
-  readonly terminating: boolean;
-}
-
-export function kubeConfig(): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromFile(clusterSessionEnv().kubeconfig);
-  return config;
-}
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
@@ -66,17 +42,6 @@ export class PodReadinessWatch {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#informer.stop();
-  }
-
-  /** Pods seen Ready at some point whose Ready condition then turned False, in the order seen. */
-  unreadyTransitions(): UnreadyTransition[] {
-    const wasReady = new Map<string, boolean>();
-    const transitions: UnreadyTransition[] = [];
-    for (const seen of this.observations) {
-      if (wasReady.get(seen.pod) === true && !seen.ready) transitions.push({ pod: seen.pod, at: seen.at, terminating: seen.terminating || seen.deleted });
-      wasReady.set(seen.pod, seen.ready);
-    }
-    return transitions;
   }
 
   /** When each pod's deletion was first seen. */

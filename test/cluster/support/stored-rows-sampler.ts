@@ -1,20 +1,11 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '../../../src/async/with-timeout.js';
-import { kubeConfig } from './pod-readiness-watch.js';
+import { kubeConfig } from './kube-config.js';
+import type { RowsSample } from './readiness-verdicts.js';
 
 const SCRAPE_TIMEOUT_MS = 2_000;
 const ROWS_INSERTED = /^todo_history_rows_inserted_total (\S+)$/m;
-
-/** A pod's count of rows inserted (todo_history_rows_inserted_total) at a moment. */
-export interface RowsSample {
-  readonly pod: string;
-  readonly at: number;
-  readonly rows: number;
-}
-
-/** Whether a pod inserted rows within a stretch of time, by its own metrics. */
-export type StoringVerdict = 'storing' | 'idle' | 'unknown';
 
 /**
  * Reads each live consumer pod's /metrics every `intervalMs` through the API server's pod proxy (one
@@ -34,7 +25,7 @@ export class StoredRowsSampler {
         const rows = Number(ROWS_INSERTED.exec(text)?.[1]);
         if (Number.isFinite(rows)) this.samples.push({ pod, at: Date.now(), rows });
       } catch {
-        // A pod not listening yet, or gone: no sample, and storingWithin says "unknown" where it matters.
+        // A pod not listening yet, or gone: no sample, which storingWithin judges "unknown" where it matters.
       }
     };
     this.#loop = (async () => {
@@ -54,23 +45,6 @@ export class StoredRowsSampler {
   async stop(): Promise<void> {
     this.#running = false;
     await this.#loop;
-  }
-
-  /**
-   * "storing" when the pod's counter rose within [from, to] (from the last sample before `from`, or from
-   * the 0 it starts at); "idle" when samples there show it flat; "unknown" when there is no sample in it.
-   */
-  storingWithin(pod: string, from: number, to: number): StoringVerdict {
-    const own = this.samples.filter((sample) => sample.pod === pod && sample.at <= to);
-    const inside = own.filter((sample) => sample.at >= from);
-    if (inside.length === 0) return 'unknown';
-    const before = own.filter((sample) => sample.at < from).at(-1)?.rows ?? 0;
-    let previous = before;
-    for (const sample of inside) {
-      if (sample.rows > previous) return 'storing';
-      previous = sample.rows;
-    }
-    return 'idle';
   }
 
   /** The highest count read from each pod. */
