@@ -18,6 +18,8 @@ const REPLICAS = 3;
 const EVENTS_PER_SECOND = 300;
 /** Bounds the stream: 4 minutes at the rate, more than the rollout needs under helm's 5 m timeout. */
 const MAX_EVENTS = EVENTS_PER_SECOND * 240;
+/** Steady stream before the upgrade, for the steady latency the rollout's is compared with. */
+const STEADY_EVENTS = EVENTS_PER_SECOND * 10;
 /** Steady stream after the rollout, so that the new pods are seen storing it too. */
 const AFTER_ROLLOUT_EVENTS = EVENTS_PER_SECOND * 5;
 const HTTP_PORT = 8080;
@@ -76,6 +78,8 @@ describe('helm upgrade of a running release during a steady stream', () => {
       waitFor(what, () => Promise.resolve(sampler.mostRows()), (rows) => pods.every((pod) => (rows.get(pod) ?? 0) > 0), { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 500 });
     const streamStart = Date.now();
     const stream = startSteadyStream(release.topics, release.namespace, EVENTS_PER_SECOND, MAX_EVENTS);
+    const waitForProduced = (count: number, what: string): Promise<unknown> =>
+      waitFor(what, () => Promise.resolve(stream.produced), (produced) => produced >= count, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 500 });
     let upgrade: Awaited<ReturnType<typeof helm>>;
     let upgradeStart: number;
     let upgradeEnd: number;
@@ -83,13 +87,13 @@ describe('helm upgrade of a running release during a steady stream', () => {
     let produced: number;
     try {
       await waitForRows(oldPods, 'every old pod to store rows');
+      await waitForProduced(STEADY_EVENTS, 'a steady stretch before the upgrade');
       upgradeStart = Date.now();
       upgrade = await helm('upgrade', release.name, CHART_DIR, '--namespace', release.namespace, '--reuse-values', '--wait', '--timeout', HELM_TIMEOUT, '--set-string', `podAnnotations.rollout-id=${randomUUID()}`);
       upgradeEnd = Date.now();
       assert.equal(upgrade.exitCode, 0, `${upgrade.stdout}\n${upgrade.stderr}`);
       newPods = await settledPods((names) => names.every((name) => !oldPods.includes(name)), `${REPLICAS} new Ready consumers`);
-      const producedAtSettle = stream.produced;
-      await waitFor('the stream to go on after the rollout', () => Promise.resolve(stream.produced), (count) => count >= producedAtSettle + AFTER_ROLLOUT_EVENTS, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 500 });
+      await waitForProduced(stream.produced + AFTER_ROLLOUT_EVENTS, 'the stream to go on after the rollout');
       await waitForRows(newPods, 'every new pod to store rows');
     } finally {
       produced = await stream.stop();
@@ -123,7 +127,7 @@ describe('helm upgrade of a running release during a steady stream', () => {
     const figures = await rolloutFigures(release.database, streamStart, upgradeStart, upgradeEnd);
     const ms = (value: number): string => `${value.toFixed(0)} ms`;
     t.diagnostic(`${produced} events at ${EVENTS_PER_SECOND}/s; helm upgrade took ${((upgradeEnd - upgradeStart) / 1000).toFixed(0)} s, ${oldPods.join(', ')} → ${newPods.join(', ')}`);
-    t.diagnostic(`produce-to-row latency: steady p99 ${ms(figures.steady.p99)}, max ${ms(figures.steady.max)}; during the upgrade p99 ${ms(figures.rollout.p99)}, max ${ms(figures.rollout.max)}`);
+    t.diagnostic(`produce-to-row latency: steady p99 ${ms(figures.steady.p99)}, max ${ms(figures.steady.max)} (${figures.steady.events} events); during the upgrade p99 ${ms(figures.rollout.p99)}, max ${ms(figures.rollout.max)} (${figures.rollout.events} events)`);
     t.diagnostic(`longest stretch without a commit during the upgrade: ${ms(figures.longestCommitGapMs)}`);
   });
 });
