@@ -8,7 +8,7 @@ import { ensureClusterPackages } from '../../deploy/local/cluster/debian-package
 import { createNetworkNamespace } from '../../deploy/local/cluster/network-namespace.js';
 import { buildApplicationImage, buildApplicationImageWithExtraMigration } from '../../deploy/local/image/application-image.js';
 import { ensurePauseImage } from '../../deploy/local/image/pause-image.js';
-import { ensureServiceStandIn } from '../../deploy/local/image/service-stand-ins.js';
+import { databaseStandIn, ensureServiceStandIn } from '../../deploy/local/image/service-stand-ins.js';
 import { saveImage } from '../../deploy/local/image/podman.js';
 import { ensureChartCrdFiles } from '../../deploy/local/tools/custom-resource-definitions.js';
 import { ensureKafkaJars } from '../../deploy/local/services/kafka-jars.js';
@@ -76,6 +76,10 @@ try {
   // skaffold tags these inside the namespace, where the Debian mirror they are built from cannot be reached.
   const standIns = [await ensureServiceStandIn('kafka'), await ensureServiceStandIn('timescaledb')];
   log(`stand-ins ${standIns.join(', ')} ready in ${seconds(phase)}`);
+  const database = await databaseStandIn();
+  log(database.kind === 'timescaledb'
+    ? `the timescale/timescaledb stand-in runs TimescaleDB ${database.version}, built from ${database.source}`
+    : `the timescale/timescaledb stand-in is plain PostgreSQL: ${database.missingSource} is absent`);
   exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
     const namespace = await createNetworkNamespace(NAMESPACE);
     try {

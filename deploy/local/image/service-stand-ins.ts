@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderLog4jConfig } from '../services/kafka-broker-config.js';
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../services/kafka-jars.js';
+import { pathExists } from '../services/path-exists.js';
+import { DEFAULT_TIMESCALEDB_VERSION, timescaledbSourcePath } from '../services/timescaledb-build.js';
 import { ensureDebianMinbase } from './base-images.js';
 import { buildImage, imageExists } from './podman.js';
 
@@ -13,9 +15,11 @@ import { buildImage, imageExists } from './podman.js';
  * - apache/kafka: Debian's Java 21 and the broker's and tools' jars from Maven Central under /opt/kafka/libs, with
  *   /opt/kafka/bin/kafka-storage.sh, kafka-server-start.sh, kafka-topics.sh and kafka-console-producer.sh;
  *   user appuser (1000).
- * - timescale/timescaledb: Debian's PostgreSQL 17 (no TimescaleDB: the application then keeps a plain
- *   table) with an entrypoint that honours POSTGRES_PASSWORD, POSTGRES_DB and PGDATA like the official
- *   one, including its temporary init server that listens on the Unix socket only; user postgres (70).
+ * - timescale/timescaledb: Debian's PostgreSQL 17 with TimescaleDB built from the release source the tests
+ *   use (../shared/vendor), preloaded as the official image does, and an entrypoint that honours
+ *   POSTGRES_PASSWORD, POSTGRES_DB and PGDATA like the official one, including its temporary init server
+ *   that listens on the Unix socket only; user postgres (70). Without the source (a clone without
+ *   ../shared) it is plain PostgreSQL 17, on which the application keeps a plain table.
  * Built once per version into podman's storage under the cache dir; building needs the Debian mirror.
  */
 /** What Debian 13 (trixie, the minbase's suite) ships; Kafka 4 runs on Java 17 or newer. */
@@ -101,20 +105,56 @@ fi
 exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/var/run/postgresql "$@"
 `;
 
-async function buildTimescaledbStandIn(context: string, minbase: string, reference: string): Promise<void> {
-  await fs.writeFile(path.join(context, 'docker-entrypoint.sh'), POSTGRES_ENTRYPOINT, { mode: 0o755 });
-  // The postgres user first, with the official (Alpine) image's uid, so the package adopts it.
-  await fs.writeFile(path.join(context, 'Containerfile'), `FROM ${minbase}
-RUN groupadd --gid 70 postgres && useradd --uid 70 --gid 70 --home-dir /var/lib/postgresql --no-create-home postgres \\
+/** The official image's postgres user (Alpine's uid 70) first, so that the package adopts it. */
+const POSTGRES_INSTALL = `RUN groupadd --gid 70 postgres && useradd --uid 70 --gid 70 --home-dir /var/lib/postgresql --no-create-home postgres \\
  && ${APT_INSTALL} postgresql-${POSTGRES_MAJOR_VERSION} && ${APT_CLEAN} \\
- && rm -rf /var/lib/postgresql/${POSTGRES_MAJOR_VERSION}/main /etc/postgresql/${POSTGRES_MAJOR_VERSION}/main
-COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ && rm -rf /var/lib/postgresql/${POSTGRES_MAJOR_VERSION}/main /etc/postgresql/${POSTGRES_MAJOR_VERSION}/main`;
+
+const POSTGRES_RUNTIME = `COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 ENV PATH=/usr/lib/postgresql/${POSTGRES_MAJOR_VERSION}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 USER 70:70
 STOPSIGNAL SIGINT
 ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
-CMD ["postgres"]
-`);
+CMD ["postgres"]`;
+
+/** What the build stage installs: the server headers and pg_config, cmake, a C compiler and the headers pg_config's flags name. */
+const TIMESCALEDB_BUILD_PACKAGES = `postgresql-server-dev-${POSTGRES_MAJOR_VERSION} cmake make gcc libc6-dev libssl-dev libkrb5-dev libicu-dev`;
+/** As the tests' host build (timescaledb-build.ts), and no telemetry by default: the cluster has no route out. */
+const TIMESCALEDB_BOOTSTRAP_FLAGS = `-DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DWARNINGS_AS_ERRORS=OFF -DSEND_TELEMETRY_DEFAULT=NO -DPG_CONFIG=/usr/lib/postgresql/${POSTGRES_MAJOR_VERSION}/bin/pg_config`;
+const SOURCE_ARCHIVE = 'timescaledb.tar.gz';
+
+function timescaledbContainerfile(minbase: string): string {
+  const share = `/usr/share/postgresql/${POSTGRES_MAJOR_VERSION}`;
+  const lib = `/usr/lib/postgresql/${POSTGRES_MAJOR_VERSION}/lib`;
+  // Only the extension's installed files reach the final stage; initdb copies the sample into every new
+  // data directory, which is where the official image sets shared_preload_libraries too.
+  return `FROM ${minbase} AS build
+RUN ${APT_INSTALL} ${TIMESCALEDB_BUILD_PACKAGES} && ${APT_CLEAN}
+COPY ${SOURCE_ARCHIVE} /build/
+RUN mkdir /build/source && tar -xzf /build/${SOURCE_ARCHIVE} -C /build/source --strip-components=1 \\
+ && cd /build/source && ./bootstrap ${TIMESCALEDB_BOOTSTRAP_FLAGS} \\
+ && make -C build -j2 && make -C build install DESTDIR=/build/install
+
+FROM ${minbase}
+${POSTGRES_INSTALL}
+COPY --from=build /build/install${share}/extension/ ${share}/extension/
+COPY --from=build /build/install${lib}/ ${lib}/
+RUN sed -ri "s/^#?shared_preload_libraries = '[^']*'/shared_preload_libraries = 'timescaledb'/" ${share}/postgresql.conf.sample \\
+ && grep -q "^shared_preload_libraries = 'timescaledb'" ${share}/postgresql.conf.sample
+${POSTGRES_RUNTIME}
+`;
+}
+
+function postgresqlContainerfile(minbase: string): string {
+  return `FROM ${minbase}
+${POSTGRES_INSTALL}
+${POSTGRES_RUNTIME}
+`;
+}
+
+async function buildPostgresStandIn(context: string, containerfile: string, reference: string): Promise<void> {
+  await fs.writeFile(path.join(context, 'docker-entrypoint.sh'), POSTGRES_ENTRYPOINT, { mode: 0o755 });
+  await fs.writeFile(path.join(context, 'Containerfile'), containerfile);
   await buildImage(context, 'Containerfile', reference);
 }
 
@@ -130,20 +170,43 @@ interface StandInRecipe {
   build(context: string, minbase: string, reference: string): Promise<void>;
 }
 
-const RECIPES: Readonly<Record<ServiceStandIn, StandInRecipe>> = {
-  kafka: {
+/** What the timescale/timescaledb stand-in runs: TimescaleDB when its release source is there, else plain PostgreSQL. */
+export type DatabaseStandIn = { readonly kind: 'timescaledb'; readonly version: string; readonly source: string } | { readonly kind: 'postgresql'; readonly missingSource: string };
+
+export async function databaseStandIn(): Promise<DatabaseStandIn> {
+  const source = timescaledbSourcePath();
+  return (await pathExists(source)) ? { kind: 'timescaledb', version: DEFAULT_TIMESCALEDB_VERSION, source } : { kind: 'postgresql', missingSource: source };
+}
+
+async function databaseRecipe(): Promise<StandInRecipe> {
+  const database = await databaseStandIn();
+  if (database.kind === 'postgresql') {
+    return {
+      reference: standInReference('postgresql', POSTGRES_MAJOR_VERSION, [POSTGRES_ENTRYPOINT, postgresqlContainerfile('')]),
+      build: (context, minbase, reference) => buildPostgresStandIn(context, postgresqlContainerfile(minbase), reference),
+    };
+  }
+  const sourceHash = createHash('sha256').update(await fs.readFile(database.source)).digest('hex');
+  return {
+    reference: standInReference('timescaledb', `${database.version}-pg${POSTGRES_MAJOR_VERSION}`, [POSTGRES_ENTRYPOINT, timescaledbContainerfile(''), sourceHash]),
+    build: async (context, minbase, reference) => {
+      await fs.copyFile(database.source, path.join(context, SOURCE_ARCHIVE));
+      await buildPostgresStandIn(context, timescaledbContainerfile(minbase), reference);
+    },
+  };
+}
+
+const RECIPES: Readonly<Record<ServiceStandIn, () => Promise<StandInRecipe>>> = {
+  kafka: () => Promise.resolve({
     reference: standInReference('kafka', DEFAULT_KAFKA_VERSION, ['kafka-tools', JAVA_PACKAGE, KAFKA_RUN_CLASS, KAFKA_TOOLS_LOG4J, renderLog4jConfig(), JSON.stringify(KAFKA_COMMANDS)]),
     build: buildKafkaStandIn,
-  },
-  timescaledb: {
-    reference: standInReference('postgresql', POSTGRES_MAJOR_VERSION, [POSTGRES_ENTRYPOINT]),
-    build: buildTimescaledbStandIn,
-  },
+  }),
+  timescaledb: databaseRecipe,
 };
 
 /** The stand-in image of `service`, built on first use. */
 export async function ensureServiceStandIn(service: ServiceStandIn): Promise<string> {
-  const { reference, build } = RECIPES[service];
+  const { reference, build } = await RECIPES[service]();
   if (await imageExists(reference)) return reference;
   const context = await fs.mkdtemp(path.join(os.tmpdir(), `todo-history-${service}-stand-in-`));
   try {

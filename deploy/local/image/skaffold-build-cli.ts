@@ -4,8 +4,8 @@ import { pushImage, tagImage } from './podman.js';
 import { ensureServiceStandIn, type ServiceStandIn } from './service-stand-ins.js';
 
 /**
- * skaffold's custom builder in the local-cluster profile (skaffold.yaml, deploy/skaffold.yaml), where there
- * is no Docker daemon: `application` builds the Dockerfile of skaffold's build context with podman on the
+ * skaffold's custom builder where the cluster tests run the user's skaffold configuration (the substitutions of
+ * test/cluster/support/offline-skaffold.ts), with no Docker daemon: `application` builds the Dockerfile of skaffold's build context with podman on the
  * stand-in base images; `kafka` and `timescaledb` tag the stand-ins of deploy/k8s's public images. The image
  * gets skaffold's name ($IMAGE) and is pushed when $PUSH_IMAGE is true, as skaffold's contract asks.
  */

@@ -7,16 +7,16 @@ import { resolveCacheDir } from '../../../deploy/local/system/cache-dir.js';
 import { runCommandForResult, type CommandResult } from '../../../deploy/local/system/run-command.js';
 import { writeQuietSkaffoldConfig } from '../../support/kubernetes/skaffold.js';
 import { clusterSessionEnv } from './cluster-session-env.js';
+import { offlineFlags } from './offline-skaffold.js';
 
 const STOP_TIMEOUT_MS = 4 * 60_000;
 const COMMAND_TIMEOUT_MS = 15 * 60_000;
 
-/** The arguments of every skaffold command of the cluster tests: the local-cluster profile, its registry, one namespace. */
+/** The offline flags (offline-skaffold.ts) of every skaffold command of the cluster tests: the cluster's registry, one namespace. */
 function commonArgs(command: 'dev' | 'run' | 'delete', namespace: string): string[] {
-  const { registry } = clusterSessionEnv();
-  const args = ['--profile=local-cluster', `--default-repo=${registry}`, `--namespace=${namespace}`, '--interactive=false', '--update-check=false'];
+  const args = offlineFlags(clusterSessionEnv().registry, namespace).flatMap((flag) => flag.flags);
   // delete neither builds nor pushes, and has no such flag.
-  return command === 'delete' ? args : [...args, `--insecure-registry=${registry}`];
+  return command === 'delete' ? args.filter((arg) => !arg.startsWith('--insecure-registry=')) : args;
 }
 
 /**

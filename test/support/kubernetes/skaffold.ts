@@ -12,17 +12,17 @@ export async function writeQuietSkaffoldConfig(home: string): Promise<void> {
 }
 
 /**
- * Runs skaffold on the repository with a throwaway HOME whose global config turns off metrics, surveys and
+ * Runs skaffold on the repository (or the checkout `cwd`) with a throwaway HOME whose global config turns off metrics, surveys and
  * update checks, and with the cached helm and kubectl first on PATH (skaffold's helm deployer and renderer call
  * `helm`; its kustomize renderer calls `kubectl kustomize` when there is no `kustomize`).
  */
-export async function skaffold(args: readonly string[]): Promise<CommandResult> {
+export async function skaffold(args: readonly string[], cwd = repoRoot): Promise<CommandResult> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-skaffold-home-'));
   try {
     await writeQuietSkaffoldConfig(home);
     const toolDirs = [path.dirname(await ensureGoTool('helm')), path.dirname(await ensureGoTool('kubectl'))];
     const env = { ...process.env, HOME: home, PATH: [...toolDirs, process.env['PATH'] ?? ''].join(path.delimiter) };
-    return await runCommandForResult(await ensureGoTool('skaffold'), [...args, '--interactive=false', '--update-check=false'], { cwd: repoRoot, env });
+    return await runCommandForResult(await ensureGoTool('skaffold'), [...args, '--interactive=false', '--update-check=false'], { cwd, env });
   } finally {
     await fs.rm(home, { recursive: true, force: true });
   }
