@@ -31,7 +31,8 @@ const [servicesStart, clusterStart] = await Promise.allSettled([
   startLocalServices({
     env: {},
     kafka: { advertisedHost: NODE_IP },
-    postgres: { settings: { listen_addresses: `127.0.0.1,${NODE_IP}` }, passwordClients: [POD_SUBNET] },
+    // Commit timestamps give produce-to-row latency (helm-upgrade-readiness prints it).
+    postgres: { settings: { listen_addresses: `127.0.0.1,${NODE_IP}`, track_commit_timestamp: 'on' }, passwordClients: [POD_SUBNET] },
   }),
   ensureClusterBinaries().then((binaries) => startLocalCluster({ binaries, pauseImage, imageArchives: [pauseArchive, imageArchive, upgradeImageArchive] })),
 ]);

@@ -47,42 +47,54 @@ await ensureKafkaJars();
 await findOrInstallPostgresBinaries();
 await ensureChartCrdFiles();
 log(`binaries ready in ${seconds(phase)}`);
-phase = Date.now();
-const pauseImage = await ensurePauseImage();
-const image = await buildApplicationImage(APPLICATION_IMAGE);
-log(`image ${image.reference} built in ${seconds(phase)}: ${(image.sizeBytes / 1e6).toFixed(0)} MB`);
-phase = Date.now();
-const upgradeImage = await buildApplicationImageWithExtraMigration(UPGRADE_IMAGE);
-log(`image ${upgradeImage.reference} built in ${seconds(phase)}`);
-phase = Date.now();
-// skaffold tags these inside the namespace, where the Debian mirror they are built from cannot be reached.
-const standIns = [await ensureServiceStandIn('kafka'), await ensureServiceStandIn('timescaledb')];
-log(`stand-ins ${standIns.join(', ')} ready in ${seconds(phase)}`);
-const database = await databaseStandIn();
-log(database.kind === 'timescaledb'
-  ? `the timescale/timescaledb stand-in runs TimescaleDB ${database.version}, built from ${database.source}`
-  : `the timescale/timescaledb stand-in is plain PostgreSQL: ${database.missingSource} is absent`);
 
-const exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
-  const archives = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-images-'));
-  const namespace = await createNetworkNamespace(NAMESPACE);
-  try {
-    const pauseArchive = path.join(archives, 'pause.tar');
-    const imageArchive = path.join(archives, 'application.tar');
-    const upgradeImageArchive = path.join(archives, 'application-extra-migration.tar');
-    await saveImage(pauseImage, pauseArchive);
-    await saveImage(image.reference, imageArchive);
-    await saveImage(upgradeImage.reference, upgradeImageArchive);
-    const session = fileURLToPath(new URL('cluster-session.js', import.meta.url));
-    const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, pauseImage, image.reference, upgradeImage.reference, pauseArchive, imageArchive, upgradeImageArchive, ...process.argv.slice(2)];
-    return await new Promise<number>((resolve) => {
-      const child = spawn('nsenter', args, { stdio: 'inherit' });
-      child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-    });
-  } finally {
-    await namespace.delete();
-    await fs.rm(archives, { recursive: true, force: true });
-  }
-}, 60 * 60_000);
+/**
+ * Builds the images and saves each one as soon as it is built: the tags are shared with every other
+ * checkout's run on the machine, and one built while this run waits for the cluster lock would otherwise
+ * be the one this run tests.
+ */
+async function buildAndSaveImages(archives: { pause: string; application: string; upgrade: string }): Promise<{ pause: string; application: string; upgrade: string }> {
+  let since = Date.now();
+  const pauseImage = await ensurePauseImage();
+  await saveImage(pauseImage, archives.pause);
+  const image = await buildApplicationImage(APPLICATION_IMAGE);
+  await saveImage(image.reference, archives.application);
+  log(`image ${image.reference} built in ${seconds(since)}: ${(image.sizeBytes / 1e6).toFixed(0)} MB`);
+  since = Date.now();
+  const upgradeImage = await buildApplicationImageWithExtraMigration(UPGRADE_IMAGE);
+  await saveImage(upgradeImage.reference, archives.upgrade);
+  log(`image ${upgradeImage.reference} built in ${seconds(since)}`);
+  return { pause: pauseImage, application: image.reference, upgrade: upgradeImage.reference };
+}
+
+const archiveDir = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-images-'));
+const archives = { pause: path.join(archiveDir, 'pause.tar'), application: path.join(archiveDir, 'application.tar'), upgrade: path.join(archiveDir, 'application-extra-migration.tar') };
+let exitCode: number;
+try {
+  const images = await buildAndSaveImages(archives);
+  phase = Date.now();
+  // skaffold tags these inside the namespace, where the Debian mirror they are built from cannot be reached.
+  const standIns = [await ensureServiceStandIn('kafka'), await ensureServiceStandIn('timescaledb')];
+  log(`stand-ins ${standIns.join(', ')} ready in ${seconds(phase)}`);
+  const database = await databaseStandIn();
+  log(database.kind === 'timescaledb'
+    ? `the timescale/timescaledb stand-in runs TimescaleDB ${database.version}, built from ${database.source}`
+    : `the timescale/timescaledb stand-in is plain PostgreSQL: ${database.missingSource} is absent`);
+  exitCode = await withFileLock(path.join(resolveCacheDir(), 'locks', NAMESPACE), async () => {
+    const namespace = await createNetworkNamespace(NAMESPACE);
+    try {
+      const session = fileURLToPath(new URL('cluster-session.js', import.meta.url));
+      const args = [`--net=${namespace.path}`, '--', process.execPath, '--enable-source-maps', session, images.pause, images.application, images.upgrade, archives.pause, archives.application, archives.upgrade, ...process.argv.slice(2)];
+      return await new Promise<number>((resolve) => {
+        const child = spawn('nsenter', args, { stdio: 'inherit' });
+        child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+      });
+    } finally {
+      await namespace.delete();
+    }
+  }, 60 * 60_000);
+} finally {
+  await fs.rm(archiveDir, { recursive: true, force: true });
+}
 log(`finished in ${seconds(started)}`);
 process.exit(exitCode);
