@@ -67,8 +67,12 @@ const readBudgetMs = Number(options['read-budget-seconds']) * 1000;
  * every read costs the consumer CPU (prom-client collects every process metric), ~9% of it at 250 ms.
  */
 const memorySampleMs = 1_000;
-/** The consumers run with the container image's NODE_OPTIONS, so memory is measured as deployed. */
-const imageNodeOptions = /^ENV NODE_OPTIONS=("?)(.*)\1$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[2] ?? '';
+/**
+ * The consumers run with the environment the container image sets (NODE_OPTIONS' heap caps, glibc's
+ * malloc settings), so memory and CPU are measured as deployed.
+ */
+const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+const imageEnv = Object.fromEntries([...dockerfile.slice(dockerfile.indexOf(' AS runtime')).matchAll(/^ENV (\w+)=("?)(.*)\2$/gm)].map((match) => [match[1] ?? '', match[3] ?? '']));
 /** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -124,7 +128,7 @@ async function createTopics(topic: string, count: number): Promise<void> {
 }
 
 function consumerEnv(topic: string, groupId: string, databaseUrl: string): Record<string, string> {
-  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions, ...consumerOverrides };
+  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...imageEnv, ...consumerOverrides };
 }
 
 /**
@@ -420,7 +424,7 @@ try {
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
     parameters: {
-      events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageNodeOptions, consumerOverrides,
+      events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageEnv, consumerOverrides,
       phases: [...phases], rolloutScenarios: rolloutScenarios.map((scenario) => scenario.name), rolloutRate, rolloutSteadySeconds, rolloutStepSeconds,
     },
     writeRowsPerSecond: strategies,
