@@ -220,7 +220,7 @@ export const configSchema: Schema<AppConfig> = {
       format: 'bounded-int',
       min: 1_024,
       max: 64 * 1_048_576,
-      default: 262_144,
+      default: 1_048_576,
       env: 'KAFKA_MAX_BYTES_PER_PARTITION',
     },
     partitionsConsumedConcurrently: {
