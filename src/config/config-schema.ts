@@ -260,7 +260,7 @@ export const configSchema: Schema<AppConfig> = {
       env: 'KAFKA_HEARTBEAT_INTERVAL_MS',
     },
     maxBytesPerPartition: {
-      doc: 'Most bytes fetched from one partition per request; bounds the size of a batch.',
+      doc: "Most bytes fetched from one partition per request; bounds the size of a batch, and a replica's memory: a whole fetch (this times the partitions it reads) is decoded and kept until its last batch is stored.",
       format: 'bounded-int',
       min: 1_024,
       max: 64 * 1_048_576,

@@ -17,6 +17,7 @@ import { startLagPoller } from './lag-poller.js';
 import { describeError, failureFields } from '../process/describe-error.js';
 import { backoffDelay } from '../retry/retry-backoff.js';
 import { planBatch, type LogExtent } from './batch-plan.js';
+import { fetchSettings } from './fetch-settings.js';
 import { describeLogMismatch, type LogMismatch, type OffsetRange } from './log-mismatch.js';
 import { PartitionPositions, type AssignmentStart } from './partition-positions.js';
 import { PartitionResumer } from './partition-resumer.js';
@@ -31,9 +32,6 @@ import { mergeOutcomes, sortBatch, storeSortedBatch, type BatchOutcome } from '.
 function nextOffset(batch: Pick<Batch, 'lastOffset'>): string {
   return (BigInt(batch.lastOffset()) + 1n).toString();
 }
-
-/** kafkajs' own default for how long a fetch waits for records. */
-const defaultMaxWaitTimeMs = 5_000;
 
 /** Where the consumer reports what it does. */
 export interface ConsumerObservers {
@@ -81,10 +79,7 @@ export class EventLogConsumer {
       groupId: kafkaConfig.groupId,
       sessionTimeout: kafkaConfig.sessionTimeoutMs,
       heartbeatInterval: kafkaConfig.heartbeatIntervalMs,
-      maxBytesPerPartition: kafkaConfig.maxBytesPerPartition,
-      // kafkajs heartbeats between fetches only: an idle member waiting out a fetch's 5 s default would
-      // notice a rebalance that late, and hold up the whole group meanwhile.
-      maxWaitTimeInMs: Math.min(kafkaConfig.heartbeatIntervalMs, defaultMaxWaitTimeMs),
+      ...fetchSettings(kafkaConfig),
       allowAutoTopicCreation: false,
       partitionAssigners: [stickyPartitionAssigner(() => ({ [kafkaConfig.topic]: this.assignedPartitions })), PartitionAssigners.roundRobin],
     });

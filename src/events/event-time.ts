@@ -45,11 +45,14 @@ function withinSkew(time: string, record: string | null, maxSkewDays: number): b
  * counts as invalid. Never the wall clock: a replay must store the same row.
  */
 export function chooseEventTime(eventTimestamp: unknown, payloadTimestamp: unknown, recordTimestamp: string, maxSkewDays = 0): EventTime | null {
-  const fromRecord = recordTime(recordTimestamp);
-  const usable = (value: unknown): value is string => isValidEventTime(value) && withinSkew(value, fromRecord, maxSkewDays);
+  // The record's time as text costs a Date per event: made only when a skew limit or a fallback needs it.
+  let fromRecord: string | null | undefined;
+  const record = (): string | null => (fromRecord === undefined ? (fromRecord = recordTime(recordTimestamp)) : fromRecord);
+  const usable = (value: unknown): value is string => isValidEventTime(value) && (maxSkewDays === 0 || withinSkew(value, record(), maxSkewDays));
   if (usable(eventTimestamp)) return { timestamp: eventTimestamp, source: 'event', fellBack: false };
   let fellBack = isGiven(eventTimestamp);
   if (usable(payloadTimestamp)) return { timestamp: payloadTimestamp, source: 'payload', fellBack };
   fellBack ||= isGiven(payloadTimestamp);
-  return fromRecord === null ? null : { timestamp: fromRecord, source: 'record', fellBack };
+  const fallback = record();
+  return fallback === null ? null : { timestamp: fallback, source: 'record', fellBack };
 }

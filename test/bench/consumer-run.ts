@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import kafkajs, { type Admin } from 'kafkajs';
 import { startCli, type CliProcess } from '../../deploy/local/cli-process.js';
 import { findFreePort } from '../../deploy/local/system/free-port.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { peakMemory, readMemorySample, type MemorySample } from './memory-sample.js';
 
 // Not among the names Node detects as named exports of kafkajs' CommonJS module.
@@ -13,7 +14,7 @@ interface Replica {
   samples: MemorySample[];
 }
 
-/** One or more `todo-history consume` processes in the same group, as replicas would be. */
+/** One or more `todo-history consume` processes in the same group, as replicas would be, run as the image runs them. */
 export class ConsumerReplicas {
   private sampler: NodeJS.Timeout | undefined;
 
@@ -31,7 +32,7 @@ export class ConsumerReplicas {
   /** Starts one more replica, as a Deployment adds a pod. */
   async add(): Promise<void> {
     const httpPort = await findFreePort();
-    this.replicas.push({ process: startCli(['consume'], { ...this.env, HTTP_PORT: String(httpPort) }), httpPort, samples: [] });
+    this.replicas.push({ process: startCli(['consume'], { ...this.env, HTTP_PORT: String(httpPort) }, { sourceMaps: false }), httpPort, samples: [] });
   }
 
   /** Sends SIGTERM to the `count` oldest replicas still running, as a Deployment ends a pod; resolves with their exits. */
@@ -68,6 +69,11 @@ export class ConsumerReplicas {
       const status = readFileSync(`/proc/${replica.process.child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     });
+  }
+
+  /** CPU seconds (user + system) each replica has used so far; read before stop(). */
+  cpuSeconds(): number[] {
+    return this.replicas.map((replica) => processCpuSeconds(replica.process.child.pid ?? 0));
   }
 
   output(): string {

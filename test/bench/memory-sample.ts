@@ -8,6 +8,8 @@ export interface MemorySample {
   heapUsed: number;
   /** Memory outside V8's heap held by JavaScript objects: Buffers (fetch responses, messages) and the like. */
   external: number;
+  /** The part of `external` held by ArrayBuffers and Buffers. */
+  arrayBuffers: number;
   /** V8's young generation (new space) in use. */
   newSpaceUsed: number;
   oldSpaceUsed: number;
@@ -18,6 +20,7 @@ const metricOf: Record<keyof MemorySample, RegExp> = {
   heapTotal: /^nodejs_heap_size_total_bytes (\S+)$/m,
   heapUsed: /^nodejs_heap_size_used_bytes (\S+)$/m,
   external: /^nodejs_external_memory_bytes (\S+)$/m,
+  arrayBuffers: /^nodejs_array_buffers_bytes (\S+)$/m,
   newSpaceUsed: /^nodejs_heap_space_size_used_bytes\{space="new"\} (\S+)$/m,
   oldSpaceUsed: /^nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)$/m,
 };

@@ -16,6 +16,7 @@ import { consumerWritePath, copyBinaryRows, copyBinaryWithoutCoordinatesIndex, c
 import { measureLatency, type LatencyFigures } from './latency-run.js';
 import { measureRollout, rollingRestart, scaleUpAndDown, type LatencyStretch, type RolloutFigures, type RolloutScenario } from './rollout-run.js';
 import { timeReadQueries, type QueryTiming } from './read-query-timings.js';
+import { runFloor, type FloorRun } from './floor-run.js';
 import { judgeTargets, type TargetFigures } from './targets.js';
 import { measureWriteCost, statementStatsLoaded, type WriteCost } from './write-cost.js';
 import { refuseOtherNodeMajor } from '../support/test-node-version.js';
@@ -61,10 +62,17 @@ const replicaCounts = options.replicas.split(',').map(Number);
 const longEvents = Number(options['long-events']);
 const readSamples = Number(options['read-samples']);
 const readBudgetMs = Number(options['read-budget-seconds']) * 1000;
-/** How often each consumer's memory is read from its /metrics. */
-const memorySampleMs = 250;
-/** The consumers run with the container image's NODE_OPTIONS, so memory is measured as deployed. */
-const imageNodeOptions = /^ENV NODE_OPTIONS=("?)(.*)\1$/m.exec(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8'))?.[2] ?? '';
+/**
+ * How often each consumer's memory is read from its /metrics (the peak RSS is the kernel's own VmHWM);
+ * every read costs the consumer CPU (prom-client collects every process metric), ~9% of it at 250 ms.
+ */
+const memorySampleMs = 1_000;
+/**
+ * The consumers run with the environment the container image sets (NODE_OPTIONS' heap caps, glibc's
+ * malloc settings), so memory and CPU are measured as deployed.
+ */
+const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+const imageEnv = Object.fromEntries([...dockerfile.slice(dockerfile.indexOf(' AS runtime')).matchAll(/^ENV (\w+)=("?)(.*)\2$/gm)].map((match) => [match[1] ?? '', match[3] ?? '']));
 /** Extra settings for the consumer processes, e.g. `--consumer-env KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY=2`. */
 const consumerOverrides = Object.fromEntries(
   options['consumer-env'].split(',').filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -120,7 +128,7 @@ async function createTopics(topic: string, count: number): Promise<void> {
 }
 
 function consumerEnv(topic: string, groupId: string, databaseUrl: string): Record<string, string> {
-  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions, ...consumerOverrides };
+  return { KAFKA_BROKERS: services.kafkaBrokers, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...imageEnv, ...consumerOverrides };
 }
 
 /**
@@ -154,6 +162,8 @@ interface ConsumerRun {
   seconds: number;
   rows: number;
   peakRssMb: number[];
+  /** CPU seconds of all replicas together per 1,000,000 events, from the first commit to the last (start-up left out). */
+  cpuSecondsPerMillion: number;
   /** Each replica's highest heap, external and generation sizes read from its /metrics, in MiB. */
   peakMemoryMb: PeakMemoryMb;
 }
@@ -177,16 +187,23 @@ async function drain(
   const consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
   try {
     consumers.sampleMemory(memorySampleMs);
-    await waitForCommitted(admin, groupId, topic, count, 3_600_000, (committed) => onProgress(committed, (performance.now() - started) / 1000));
+    let first: { committed: number; cpuSeconds: number } | undefined;
+    await waitForCommitted(admin, groupId, topic, count, 3_600_000, (committed) => {
+      // Start-up is left out of the per-event figure; a run too short to measure after it counts from process start.
+      if (first === undefined && committed > 0 && committed <= count / 2) first = { committed, cpuSeconds: sum(consumers.cpuSeconds()) };
+      onProgress(committed, (performance.now() - started) / 1000);
+    });
     const seconds = (performance.now() - started) / 1000;
     const peakRss = consumers.peakRssBytes();
     const peakMemoryMb = consumers.peakMemoryMb();
+    const cpuSeconds = sum(consumers.cpuSeconds()) - (first?.cpuSeconds ?? 0);
+    const cpuEvents = count - (first?.committed ?? 0);
     await consumers.stop();
     const stored = await database.rowCount();
     if (stored !== valid) throw new Error(`${replicas} replica(s) stored ${stored} rows for ${valid} valid events`);
     log(`${replicas} replica(s): ${count} events in ${seconds.toFixed(1)} s, ${stored} rows`);
     await inspect(database);
-    return { eventsPerSecond: count / seconds, seconds, rows: stored, peakRssMb: peakRss.map((b) => b / 1_048_576), peakMemoryMb };
+    return { eventsPerSecond: count / seconds, seconds, rows: stored, peakRssMb: peakRss.map((b) => b / 1_048_576), cpuSecondsPerMillion: (cpuSeconds / cpuEvents) * 1e6, peakMemoryMb };
   } finally {
     await consumers.stop();
     await database.drop();
@@ -199,11 +216,12 @@ async function readQueries(database: TestDatabase): Promise<Record<string, Query
   return timings;
 }
 
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const mb = (value: number | undefined): string => (value === undefined ? '?' : value.toFixed(0));
 
 function memoryBreakdown(peaks: PeakMemoryMb): string {
   return peaks
-    .map((peak) => (peak === undefined ? 'n/a' : `heap ${mb(peak.heapUsed)}/${mb(peak.heapTotal)} (new ${mb(peak.newSpaceUsed)}, old ${mb(peak.oldSpaceUsed)}), external ${mb(peak.external)}`))
+    .map((peak) => (peak === undefined ? 'n/a' : `heap ${mb(peak.heapUsed)}/${mb(peak.heapTotal)} (new ${mb(peak.newSpaceUsed)}, old ${mb(peak.oldSpaceUsed)}), external ${mb(peak.external)} (ArrayBuffers ${mb(peak.arrayBuffers)})`))
     .join('; ');
 }
 
@@ -211,6 +229,8 @@ interface Results {
   writeRowsPerSecond: Record<string, number>;
   writeCost: Record<string, WriteCost>;
   throughput: Record<string, ConsumerRun>;
+  /** The fetch-and-parse floor over the throughput phase's topic. */
+  floor: (FloorRun & { cpuSecondsPerMillion: number }) | undefined;
   ratios: { throughputToCeiling?: number; throughputToFloor?: number; longToShort?: number | undefined };
   latency: Record<string, LatencyFigures>;
   long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
@@ -220,7 +240,7 @@ interface Results {
 
 const latencyText = (l: LatencyStretch): string => `${l.p50.toFixed(0)} / ${l.p99.toFixed(0)} / ${l.max.toFixed(0)} ms`;
 
-function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs, rollout }: Results): void {
+function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, readQueryMs, rollout }: Results): void {
   const rowsOut: [string, string][] = [
     ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
     ['binary COPY, 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
@@ -236,7 +256,14 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, rat
     ...Object.entries(throughput).flatMap(([replicas, t]): [string, string][] => [
       [`consumer, ${replicas} replica(s), ${events} events`, `${Math.round(t.eventsPerSecond)} events/s (${t.seconds.toFixed(1)} s), peak RSS ${t.peakRssMb.map(mb).join('/')} MB`],
       [`  peak memory, MB`, memoryBreakdown(t.peakMemoryMb)],
+      [`  CPU seconds per 1,000,000 events`, t.cpuSecondsPerMillion.toFixed(1)],
     ]),
+    ...(floor === undefined
+      ? []
+      : ([
+          [`floor: fetch and parse only (kafkajs, no database), ${events} events`, `${Math.round(floor.eventsPerSecond)} events/s (${floor.seconds.toFixed(1)} s), peak RSS ${mb(floor.peakRssMb)} MB`],
+          [`  CPU seconds per 1,000,000 events`, floor.cpuSecondsPerMillion.toFixed(1)],
+        ] as [string, string][])),
     ['1 replica / ceiling', ratios.throughputToCeiling?.toFixed(2) ?? 'n/a'],
     ['1 replica / floor', `${ratios.throughputToFloor?.toFixed(1) ?? 'n/a'}x`],
     ...Object.values(latency).map((l): [string, string] => [
@@ -260,20 +287,21 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, rat
     ]),
   ];
   const width = Math.max(...rowsOut.map(([name]) => name.length));
-  const targets = judgeTargets(targetFigures({ writeRowsPerSecond: strategies, writeCost, throughput, ratios, latency, long, readQueryMs, rollout }));
+  const targets = judgeTargets(targetFigures({ writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, readQueryMs, rollout }));
   const targetWidth = Math.max(0, ...targets.map((line) => line.name.length));
   const targetText = targets.map((line) => `${line.name.padEnd(targetWidth)}  ${line.figure} (target ${line.target}): ${line.met ? 'met' : 'NOT met'}`).join('\n');
   process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\ntargets:\n${targetText}\n\nfigures as JSON: ${output}\n`);
 }
 
 /** The figures the targets are judged on, from the results. */
-function targetFigures({ writeRowsPerSecond: strategies, throughput, latency, long, readQueryMs, rollout }: Results): TargetFigures {
+function targetFigures({ writeRowsPerSecond: strategies, throughput, floor, latency, long, readQueryMs, rollout }: Results): TargetFigures {
   const three = throughput['3'];
   const ceiling = strategies.copy;
   const largest = Object.keys(readQueryMs).map(Number).sort((a, b) => b - a)[0];
   const peaks = [...Object.values(throughput), ...(long === undefined ? [] : [long])].flatMap((run) => run.peakRssMb);
   return {
     threeReplicasToCeiling: three === undefined || ceiling === undefined ? undefined : three.eventsPerSecond / ceiling,
+    cpuPerMillion: throughput['1'] === undefined || floor === undefined ? undefined : { consumer: throughput['1'].cpuSecondsPerMillion, floor: floor.cpuSecondsPerMillion },
     latencyP99Ms: Object.fromEntries(Object.entries(latency).map(([rate, figures]) => [rate, figures.p99])),
     peakRssMb: peaks.length === 0 ? undefined : Math.max(...peaks),
     longRunSteps: long?.stepEventsPerSecond ?? [],
@@ -324,6 +352,12 @@ try {
     throughput[String(replicas)] = await drain(topic, events, valid, replicas, async (database) => {
       if (replicas === 1 && readSamples > 0) readQueryMs[String(events)] = await readQueries(database);
     });
+  }
+  let floor: Results['floor'];
+  if (phases.has('throughput')) {
+    const run = await runFloor(consumerEnv(topic, `bench-floor-${randomUUID()}`, services.databaseUrl), events, 3_600_000);
+    floor = { ...run, cpuSecondsPerMillion: (run.cpuSeconds / run.cpuEvents) * 1e6 };
+    log(`floor: ${events} events fetched and parsed in ${run.seconds.toFixed(1)} s, ${run.cpuSeconds.toFixed(1)} CPU s`);
   }
 
   const latency: Record<string, LatencyFigures> = {};
@@ -390,12 +424,13 @@ try {
   const results = {
     machine: { cores: (await import('node:os')).cpus().length, node: process.version },
     parameters: {
-      events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageNodeOptions, consumerOverrides,
+      events, partitions, strategyRows, floorRows, perTransaction, latencyRates, latencySeconds, longEvents, readSamples, imageEnv, consumerOverrides,
       phases: [...phases], rolloutScenarios: rolloutScenarios.map((scenario) => scenario.name), rolloutRate, rolloutSteadySeconds, rolloutStepSeconds,
     },
     writeRowsPerSecond: strategies,
     writeCost,
     throughput,
+    floor,
     ratios: single
       ? {
           throughputToCeiling: single.eventsPerSecond / (strategies.copy ?? Number.NaN),

@@ -2,6 +2,8 @@
 export interface TargetFigures {
   /** 3 replicas' events/s divided by the COPY ceiling's rows/s. */
   threeReplicasToCeiling: number | undefined;
+  /** CPU seconds per 1,000,000 events of 1 replica and of the fetch-and-parse floor. */
+  cpuPerMillion: { consumer: number; floor: number } | undefined;
   /** p99 produce-to-row latency in ms, by the rate asked for. */
   latencyP99Ms: Record<string, number>;
   /** The highest peak RSS of one replica in the throughput and long runs, in MB. */
@@ -32,6 +34,11 @@ export function judgeTargets(figures: TargetFigures): TargetLine[] {
   const lines: TargetLine[] = [];
   if (figures.threeReplicasToCeiling !== undefined) {
     lines.push({ name: '3 replicas / COPY ceiling', figure: figures.threeReplicasToCeiling.toFixed(2), target: '≥ 1.00', met: figures.threeReplicasToCeiling >= 1 });
+  }
+  if (figures.cpuPerMillion !== undefined) {
+    const { consumer, floor } = figures.cpuPerMillion;
+    const ratio = consumer / floor;
+    lines.push({ name: 'CPU per event, 1 replica / fetch-and-parse floor', figure: `${ratio.toFixed(2)} (${consumer.toFixed(1)} / ${floor.toFixed(1)} s per 1M)`, target: '≤ 1.50', met: ratio <= 1.5 });
   }
   for (const [rate, limit] of [['2000', 50], ['10000', 250]] as const) {
     const p99 = figures.latencyP99Ms[rate];

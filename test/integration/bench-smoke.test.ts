@@ -14,11 +14,13 @@ const longEvents = 30_000;
 interface ConsumerRun {
   rows: number;
   eventsPerSecond: number;
-  peakMemoryMb: ({ rss: number; heapUsed: number; external: number } | null)[];
+  cpuSecondsPerMillion: number;
+  peakMemoryMb: ({ rss: number; heapUsed: number; external: number; arrayBuffers: number } | null)[];
 }
 
 interface BenchResults {
   throughput: Record<string, ConsumerRun>;
+  floor: { eventsPerSecond: number; cpuSecondsPerMillion: number };
   writeRowsPerSecond: Record<string, number>;
   writeCost: Record<string, { walBytesPerRow: number; executionMsPerRow: number | null }>;
   latency: Record<string, { samples: number; achievedPerSecond: number }>;
@@ -59,8 +61,10 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
   assert.deepEqual(Object.keys(results.latency), ['500', '1000']);
   assert.equal(results.latency['500']?.samples, validOf(1_500, 7));
   assert.equal(results.latency['1000']?.samples, validOf(3_000, 7));
+  assert.ok(results.floor.cpuSecondsPerMillion > 0 && results.floor.eventsPerSecond > 0, JSON.stringify(results.floor));
+  for (const run of Object.values(results.throughput)) assert.ok(run.cpuSecondsPerMillion > 0, `CPU seconds per 1M ${run.cpuSecondsPerMillion}`);
   const memory = results.throughput['1']?.peakMemoryMb[0];
-  assert.ok(memory && memory.heapUsed > 0 && memory.rss >= memory.heapUsed, JSON.stringify(memory));
+  assert.ok(memory && memory.heapUsed > 0 && memory.rss >= memory.heapUsed && memory.arrayBuffers > 0 && memory.external >= memory.arrayBuffers, JSON.stringify(memory));
   assert.deepEqual(Object.keys(results.readQueryMs), [String(events), String(longEvents)]);
   for (const timings of Object.values(results.readQueryMs)) {
     assert.deepEqual(Object.keys(timings), ['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary']);
@@ -73,6 +77,7 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
     targets.map((line) => line.split('  ')[0]?.trim()),
     [
       '3 replicas / COPY ceiling',
+      'CPU per event, 1 replica / fetch-and-parse floor',
       'peak RSS of one replica',
       'long run, last step / first step',
       ...['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary'].map((query) => `${query} p95 on ${longEvents} rows`),

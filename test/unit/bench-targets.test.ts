@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeTargets } from '../bench/targets.js';
 
-const none = { threeReplicasToCeiling: undefined, latencyP99Ms: {}, peakRssMb: undefined, longRunSteps: [], readQueriesP95Ms: undefined, rollout: {} };
+const none = { threeReplicasToCeiling: undefined, cpuPerMillion: undefined, latencyP99Ms: {}, peakRssMb: undefined, longRunSteps: [], readQueriesP95Ms: undefined, rollout: {} };
 
 describe('judgeTargets', () => {
   it('judges each measured figure against its target, met or not', () => {
     const lines = judgeTargets({
       threeReplicasToCeiling: 0.98,
+      cpuPerMillion: { consumer: 30.2, floor: 12.5 },
       latencyP99Ms: { '2000': 63, '10000': 67 },
       peakRssMb: 203,
       longRunSteps: [31_300, 29_000, 27_000],
@@ -18,6 +19,7 @@ describe('judgeTargets', () => {
       lines.map((line) => [line.name, line.met]),
       [
         ['3 replicas / COPY ceiling', false],
+        ['CPU per event, 1 replica / fetch-and-parse floor', false],
         ['latency p99 at 2000/s', false],
         ['latency p99 at 10000/s', true],
         ['peak RSS of one replica', false],
@@ -27,7 +29,14 @@ describe('judgeTargets', () => {
         ['rolling restart of 3, p99 / max', true],
       ],
     );
-    assert.deepEqual(lines[4], { name: 'long run, last step / first step', figure: '0.86', target: '≥ 0.85', met: true });
+    assert.deepEqual(lines[5], { name: 'long run, last step / first step', figure: '0.86', target: '≥ 0.85', met: true });
+  });
+
+  it('judges CPU per event against 1.5 times the floor, the ratio and both figures shown', () => {
+    assert.deepEqual(judgeTargets({ ...none, cpuPerMillion: { consumer: 18, floor: 12 } }), [
+      { name: 'CPU per event, 1 replica / fetch-and-parse floor', figure: '1.50 (18.0 / 12.0 s per 1M)', target: '≤ 1.50', met: true },
+    ]);
+    assert.equal(judgeTargets({ ...none, cpuPerMillion: { consumer: 18.1, floor: 12 } })[0]?.met, false);
   });
 
   it('leaves out the targets of phases that did not run', () => {

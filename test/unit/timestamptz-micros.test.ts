@@ -93,6 +93,20 @@ describe('timestamptzMicros', () => {
     }
   });
 
+  it('reads as a date-time exactly the texts of the RFC 3339 form PostgreSQL takes, whatever a text holds', () => {
+    const form = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+    // Valid texts with characters replaced, dropped or added: near misses of every part of the form.
+    const nearMiss = fc
+      .tuple(millisecondText, fc.array(fc.tuple(fc.nat(40), fc.constantFrom('', '0', '9', '-', ':', '.', 'T', 't', ' ', 'Z', 'z', '+', 'x', '١', '00', '.5')), { maxLength: 3 }))
+      .map(([{ text }, edits]) => edits.reduce((edited, [at, insert]) => edited.slice(0, at) + insert + edited.slice(at + (insert.length % 2)), text));
+    fc.assert(
+      fc.property(nearMiss, (text) => {
+        assert.equal(encodingState(text) !== '22007', form.test(text), text);
+      }),
+      runs,
+    );
+  });
+
   it('agrees with Date on every millisecond instant of years 1–9999, at any offset', () => {
     fc.assert(
       fc.property(millisecondText, ({ text, millis }) => {
