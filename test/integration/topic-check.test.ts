@@ -10,8 +10,8 @@ function errorLines(output: string): { msg: unknown; code: unknown }[] {
   return output
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: number; msg: unknown; code: unknown })
-    .filter((line) => line.level >= 50)
+    .map((line) => JSON.parse(line) as { level: string; msg: unknown; code: unknown })
+    .filter((line) => line.level === 'error' || line.level === 'fatal')
     .map(({ msg, code }) => ({ msg, code }));
 }
 
