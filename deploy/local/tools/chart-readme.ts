@@ -9,9 +9,9 @@ export const chartReadmePath = path.join(chartDir, 'README.md');
 /** helm-docs' flags: the chart's README.md.gotmpl, the values in the order values.yaml has them. */
 const helmDocsArgs = ['--chart-search-root', '.', '--template-files', 'README.md.gotmpl', '--sort-values-order', 'file', '--log-level', 'warning'];
 
-/** The chart's README as helm-docs writes it from values.yaml, Chart.yaml and README.md.gotmpl (nothing is written). */
-export async function generateChartReadme(): Promise<string> {
-  const { stdout } = await runCommand(await ensureGoTool('helm-docs'), [...helmDocsArgs, '--dry-run'], { cwd: chartDir });
+/** The README helm-docs writes from the values.yaml, Chart.yaml and README.md.gotmpl of `chart` (nothing is written). */
+export async function generateChartReadme(chart = chartDir): Promise<string> {
+  const { stdout } = await runCommand(await ensureGoTool('helm-docs'), [...helmDocsArgs, '--dry-run'], { cwd: chart });
   return stdout;
 }
 
