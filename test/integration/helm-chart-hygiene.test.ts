@@ -7,7 +7,7 @@ import { runCommand, runCommandForResult } from '../../deploy/local/system/run-c
 import { chartReadmePath, generateChartReadme } from '../../deploy/local/tools/chart-readme.js';
 import { packagedChart, readReleases } from '../../deploy/local/tools/chart-release.js';
 import { ensureChartTesting } from '../../deploy/local/tools/chart-testing.js';
-import { chartVersionProblems } from '../../deploy/local/tools/chart-version-rule.js';
+import { chartVersionProblems, recordRelease } from '../../deploy/local/tools/chart-version-rule.js';
 import { chartDir, helm, repoRoot } from '../support/kubernetes/helm-chart.js';
 
 // The first run may build ct, helm-docs and helm from source and install yamllint and yamale.
@@ -77,6 +77,18 @@ describe('Helm chart hygiene: ct lint, the version rule, the generated README, t
     ]);
     await editFile(path.join(copy, 'Chart.yaml'), (text) => text.replace(/^version: .*$/m, 'version: 99.0.0'));
     assert.deepEqual(chartVersionProblems(await packagedChart(copy), released), ['chart version 99.0.0 is not recorded as released: run npm run chart:release']);
+  });
+
+  it('refuses to record a version without a new major when a key of values.yaml is gone', async () => {
+    const released = await readReleases();
+    const last = released.at(-1)?.version ?? '';
+    const [major = 0, minor = 0] = last.split('.').map(Number);
+    const copy = await chartCopy('removed-key');
+    await editFile(path.join(copy, 'values.yaml'), (text) => text.replace(/^# nameOverride -- .*\nnameOverride: ""\n/m, ''));
+    await editFile(path.join(copy, 'Chart.yaml'), (text) => text.replace(/^version: .*$/m, `version: ${major}.${minor + 1}.0`));
+    assert.match(String(recordRelease(await packagedChart(copy), released, new Set())), new RegExp(`^chart version ${major}\\.${minor + 1}\\.0 removes or renames value keys of ${last.replaceAll('.', '\\.')} \\(nameOverride\\)`));
+    await editFile(path.join(copy, 'Chart.yaml'), (text) => text.replace(/^version: .*$/m, `version: ${major + 1}.0.0`));
+    assert.ok(Array.isArray(recordRelease(await packagedChart(copy), released, new Set())));
   });
 
   it('has README.md as helm-docs generates it from values.yaml and README.md.gotmpl (npm run chart:readme)', async () => {

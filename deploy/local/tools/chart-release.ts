@@ -19,8 +19,16 @@ export async function readReleases(): Promise<ChartRelease[]> {
   return (JSON.parse(await fs.readFile(releasedChartsPath, 'utf8')) as ReleasedCharts)['todo-history'];
 }
 
+/** One release a line, so that recording one adds a line. */
 export async function writeReleases(releases: readonly ChartRelease[]): Promise<void> {
-  await fs.writeFile(releasedChartsPath, `${JSON.stringify({ 'todo-history': releases }, null, 2)}\n`);
+  const lines = releases.map((release) => `    ${JSON.stringify(release)}`);
+  await fs.writeFile(releasedChartsPath, `{\n  "todo-history": [\n${lines.join(',\n')}\n  ]\n}\n`);
+}
+
+/** The key paths of `values` down to its leaves: scalars, lists and empty maps. */
+export function valueKeys(values: unknown, prefix = ''): string[] {
+  if (typeof values !== 'object' || values === null || Array.isArray(values) || Object.keys(values).length === 0) return [prefix];
+  return Object.entries(values).flatMap(([key, value]) => valueKeys(value, prefix === '' ? key : `${prefix}.${key}`));
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -47,7 +55,8 @@ export async function packagedChart(chartDir: string): Promise<ChartRelease> {
       digest.update(`${file}\0${createHash('sha256').update(content).digest('hex')}\n`);
     }
     const { version } = parse(await fs.readFile(path.join(root, 'Chart.yaml'), 'utf8')) as { version: string };
-    return { version, digest: `sha256:${digest.digest('hex')}` };
+    const values: unknown = parse(await fs.readFile(path.join(root, 'values.yaml'), 'utf8'));
+    return { version, digest: `sha256:${digest.digest('hex')}`, valueKeys: valueKeys(values).sort() };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
