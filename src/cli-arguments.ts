@@ -3,6 +3,7 @@ import { migrateActions, type MigrateAction } from './commands/migrate-command.j
 import type { DlqRequest } from './commands/dlq-command.js';
 import type { LogsQuery } from './commands/logs-command.js';
 import type { OffsetsRequest } from './commands/offsets-command.js';
+import type { TopicCheckRequest } from './commands/topic-command.js';
 import type { ResetTarget } from './offsets/reset-target.js';
 import type { LetterFilter } from './dlq/letter-filter.js';
 import type { ReadOptions } from './db/read-queries.js';
@@ -22,6 +23,7 @@ Commands:
   dlq replay                   store the dead letters that are valid now, once; report the rest (JSON)
   offsets show                 each partition's stored, committed and log offsets, and what blocks it (JSON)
   offsets reset --to WHERE     move the stored offsets where partitions continue, e.g. to read again (JSON)
+  topic check [--partitions N] connect to the brokers; exit 1 unless the topic exists (with N partitions)
 
 Options of logs:
   --limit N                    at most N results (default 100)
@@ -51,6 +53,7 @@ export type CliCommand =
   | { name: 'logs'; query: LogsQuery; options: ReadOptions }
   | { name: 'dlq'; request: DlqRequest }
   | { name: 'offsets'; request: OffsetsRequest }
+  | { name: 'topic'; request: TopicCheckRequest }
   | { name: 'help' };
 
 /** A command line that does not parse; the message says what is wrong. */
@@ -167,6 +170,7 @@ export function parseCliArguments(args: string[]): CliCommand {
       'dry-run': { type: 'boolean' },
       'timeout-ms': { type: 'string' },
       to: { type: 'string' },
+      partitions: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -179,6 +183,7 @@ export function parseCliArguments(args: string[]): CliCommand {
     throw new UsageError('--partition and --dry-run belong to dlq and offsets reset');
   }
   if (command !== 'offsets' && values.to !== undefined) throw new UsageError('--to belongs to offsets reset');
+  if (command !== 'topic' && values.partitions !== undefined) throw new UsageError('--partitions belongs to topic check');
   if (command === 'dlq' && values.limit !== undefined) throw new UsageError('--limit belongs to logs');
   if (command !== 'logs' && command !== 'dlq' && (values.limit ?? values.since ?? values.until) !== undefined) {
     throw new UsageError('--limit, --since and --until belong to logs');
@@ -209,6 +214,11 @@ export function parseCliArguments(args: string[]): CliCommand {
       return { name: 'dlq', request: dlqRequest(rest, values) };
     case 'offsets':
       return { name: 'offsets', request: offsetsRequest(rest, values) };
+    case 'topic': {
+      if (rest[0] !== 'check' || rest.length !== 1) throw new UsageError('topic needs: check');
+      const partitions = integerOption(values.partitions, 'partitions', 1, 1_000_000);
+      return { name: 'topic', request: partitions === undefined ? {} : { partitions } };
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }

@@ -65,6 +65,9 @@ async function main(args: string[]): Promise<number> {
     case 'offsets':
       stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
       return (await import('./commands/offsets-command.js')).offsetsCommand(command.request, config, logger);
+    case 'topic':
+      stopOnUnexpectedErrors(logger, () => process.exit(exitCodes.failure));
+      return (await import('./commands/topic-command.js')).topicCheckCommand(command.request, config, logger);
   }
 }
 

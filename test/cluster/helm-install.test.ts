@@ -37,10 +37,12 @@ for (const existingSecret of [true, false]) {
       assert.equal((await readyPods(release.namespace, 'consumer')).length, PARTITIONS);
     });
 
-    it('passes helm test', async () => {
+    it('passes helm test: the database and its schema, the brokers and the topic\'s partition count', async () => {
       const result = await helm('test', release.name, '--namespace', release.namespace, '--timeout', '3m');
       assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
-      assert.match(result.stdout, /Phase:\s+Succeeded/);
+      for (const check of ['test-schema', 'test-kafka']) {
+        assert.match(result.stdout, new RegExp(`TEST SUITE:\\s+${release.deployment}-${check}\\n(?:.*\\n){0,3}?Phase:\\s+Succeeded`), result.stdout);
+      }
     });
 
     it('runs the consumer as a non-root user on a read-only root filesystem', async () => {

@@ -49,6 +49,18 @@ async function promtool(args: string[], cwd: string): Promise<{ exitCode: number
   return { exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` };
 }
 
+/** `promtool test rules` of `tests` (promtool's unit-test cases) against `groups`. */
+async function promtoolTestRules(groups: PrometheusRule['spec']['groups'], tests: object[]): Promise<{ exitCode: number | null; output: string }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-rules-'));
+  try {
+    await fs.writeFile(path.join(dir, 'rules.yaml'), stringify({ groups }));
+    await fs.writeFile(path.join(dir, 'tests.yaml'), stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }));
+    return await promtool(['test', 'rules', 'tests.yaml'], dir);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The annotations promtool expands for an alert with these labels (the chart's use only $labels). */
 function expandAnnotations(rule: AlertRule, labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(rule.annotations).map(([name, text]) => [name, text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, label: string) => labels[label] ?? '')]));
@@ -88,6 +100,97 @@ describe('Helm chart: the PrometheusRule', { timeout: TOOL_BUILD_TIMEOUT_MS }, (
     const rule = await renderRules({ 'scaler.enabled': 'false', 'prometheusRule.alerts.deadLetters.enabled': 'false' });
     assert.deepEqual(rule.spec.groups.map((group) => group.name), ['todo-history-consumer']);
     assert.deepEqual(rule.spec.groups[0]?.rules.map((alert) => alert.alert), ['TodoHistoryConsumerDown', 'TodoHistoryLagGrowing', 'TodoHistoryPartitionStuck', 'TodoHistoryPartitionBlocked', 'TodoHistoryRecordsLost', 'TodoHistoryStoreRetries']);
+  });
+
+  describe('TodoHistoryConsumerDown when KEDA may scale the consumer to zero', () => {
+    const consumerUp = (pod: string, values: string) => ({ series: `up{namespace="${NAMESPACE}", job="${FULLNAME}", pod="${pod}"}`, values });
+    const desiredReplicas = (values: string) => ({ series: `kube_deployment_spec_replicas{job="kube-state-metrics", namespace="${NAMESPACE}", deployment="${FULLNAME}"}`, values });
+    let consumerDown: AlertRule;
+    let groups: PrometheusRule['spec']['groups'];
+
+    before(async () => {
+      const rule = await renderRules({ 'scaler.enabled': 'false', 'keda.enabled': 'true', 'keda.minReplicas': '0' });
+      groups = rule.spec.groups;
+      const found = groups.flatMap((group) => group.rules).find((alert) => alert.alert === 'TodoHistoryConsumerDown');
+      assert.ok(found);
+      consumerDown = found;
+    });
+
+    const fires = () => [{ exp_labels: consumerDown.labels, exp_annotations: expandAnnotations(consumerDown, {}) }];
+
+    it('stays silent while the Deployment wants no replicas, and fires once it wants one that does not come up', async () => {
+      const result = await promtoolTestRules(groups, [
+        {
+          interval: '1m',
+          // Two pods answer, KEDA scales to zero for an hour (no pod, so no up series), then wakes one that never answers.
+          input_series: [consumerUp(`${FULLNAME}-a`, '1x10 _x70'), consumerUp(`${FULLNAME}-b`, '1x10 _x70'), desiredReplicas('2x10 0x60 1x10')],
+          alert_rule_test: [
+            { eval_time: '5m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+            { eval_time: '40m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+            { eval_time: '70m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+            { eval_time: '78m', alertname: 'TodoHistoryConsumerDown', exp_alerts: fires() },
+          ],
+        },
+        {
+          interval: '1m',
+          // Replicas wanted, every pod fails its scrape.
+          input_series: [consumerUp(`${FULLNAME}-a`, '1x5 0x20'), desiredReplicas('1x25')],
+          alert_rule_test: [
+            { eval_time: '4m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+            { eval_time: '15m', alertname: 'TodoHistoryConsumerDown', exp_alerts: fires() },
+          ],
+        },
+        {
+          interval: '1m',
+          // Without kube-state-metrics nothing says the replicas are 0: no consumer answering is alerted on.
+          input_series: [consumerUp(`${FULLNAME}-a`, '1x5 _x20')],
+          alert_rule_test: [{ eval_time: '20m', alertname: 'TodoHistoryConsumerDown', exp_alerts: fires() }],
+        },
+      ]);
+      assert.equal(result.exitCode, 0, result.output);
+      assert.match(result.output, /SUCCESS/);
+    });
+
+    it('selects the series by the prometheusRule.selectors and kubeStateMetrics settings', async () => {
+      const rule = await renderRules({
+        'scaler.enabled': 'false',
+        'keda.enabled': 'true',
+        'keda.minReplicas': '0',
+        'prometheusRule.selectors.consumer': 'service="history"',
+        'prometheusRule.kubeStateMetrics.selector': 'job="ksm"',
+      });
+      const result = await promtoolTestRules(rule.spec.groups, [
+        {
+          interval: '1m',
+          input_series: [
+            // The release's default labels no longer count: this pod answering keeps nothing silent.
+            consumerUp(`${FULLNAME}-a`, '1x20'),
+            { series: `up{service="history", pod="p"}`, values: '1x2 0x18' },
+            { series: `kube_deployment_spec_replicas{job="ksm", namespace="${NAMESPACE}", deployment="${FULLNAME}"}`, values: '1x10 0x10' },
+          ],
+          alert_rule_test: [
+            { eval_time: '7m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+            { eval_time: '9m', alertname: 'TodoHistoryConsumerDown', exp_alerts: fires() },
+            { eval_time: '15m', alertname: 'TodoHistoryConsumerDown', exp_alerts: [] },
+          ],
+        },
+      ]);
+      assert.equal(result.exitCode, 0, result.output);
+      assert.match(result.output, /SUCCESS/);
+    });
+  });
+
+  it('adds prometheusRule.additionalRuleLabels and additionalRuleAnnotations to every alert, keeps each severity, and places the object in prometheusRule.namespace', async () => {
+    const rule = await renderRules({ 'prometheusRule.additionalRuleLabels.team': 'data', 'prometheusRule.additionalRuleLabels.severity': 'page', 'prometheusRule.additionalRuleAnnotations.dashboard': 'https://grafana.example/d/x', 'prometheusRule.namespace': 'monitoring' });
+    assert.equal(rule.metadata.namespace, 'monitoring');
+    const alerts = rule.spec.groups.flatMap((group) => group.rules);
+    assert.equal(alerts.length, 10);
+    for (const alert of alerts) {
+      assert.equal(alert.labels.team, 'data', alert.alert);
+      assert.match(alert.labels.severity ?? '', /^(critical|warning)$/, alert.alert);
+      assert.equal(alert.annotations.dashboard, 'https://grafana.example/d/x', alert.alert);
+      assert.ok(alert.annotations.summary !== undefined, alert.alert);
+    }
   });
 });
 

@@ -90,7 +90,7 @@ describe('Helm chart: the conventions of the charts people already use', { timeo
         setJson: { imagePullSecrets: [{ name: 'registry' }, 'mirror'], 'global.imagePullSecrets': ['mirror', { name: 'global' }] },
       });
       const all = pods(objects);
-      assert.equal(all.length, 4, all.map(([where]) => where).join(' '));
+      assert.equal(all.length, 5, all.map(([where]) => where).join(' '));
       for (const [where, pod] of all) assert.deepEqual(pod.imagePullSecrets, [{ name: 'registry' }, { name: 'mirror' }, { name: 'global' }], where);
       for (const [where, pod] of pods(await render())) assert.equal(pod.imagePullSecrets, undefined, where);
     });

@@ -37,7 +37,7 @@ const renderings: Record<string, RenderOptions> = {
 /** A container of the chart, with the schema of the command it runs. */
 interface ChartContainer {
   where: string;
-  command: 'consume' | 'migrate' | 'test' | 'scaler';
+  command: 'consume' | 'migrate' | 'test' | 'scaler' | 'topic';
   keys: readonly ConfigKey[];
   container: Container;
   pod: PodSpec;
@@ -47,7 +47,7 @@ interface ChartContainer {
 function commandOf(container: Container): ChartContainer['command'] {
   const first = container.args?.[0];
   if (container.command !== undefined) return 'test';
-  if (first === 'consume' || first === 'migrate' || first === 'scaler') return first;
+  if (first === 'consume' || first === 'migrate' || first === 'scaler' || first === 'topic') return first;
   throw new Error(`${container.name} runs ${JSON.stringify(container.args)}`);
 }
 
@@ -68,6 +68,7 @@ const mustBeSet: Record<ChartContainer['command'], readonly string[]> = {
   migrate: ['DATABASE_URL'],
   test: ['DATABASE_URL'],
   scaler: ['KAFKA_BROKERS', 'SCALER_DEPLOYMENT'],
+  topic: ['KAFKA_BROKERS', 'KAFKA_TOPIC'],
 };
 
 const keyOf = (setting: ClassifiedSetting): string => ('key' in setting ? setting.key.env : setting.name);
@@ -143,6 +144,11 @@ describe('Helm chart: environment of every container against the application\'s 
         return;
       }
       const config = loadConfig(env);
+      if (command === 'topic') {
+        // The helm test of the brokers and the topic: Kafka settings only, no database credentials.
+        assert.deepEqual([config.kafka.brokers.join(','), config.kafka.topic, env['DATABASE_URL']], [env['KAFKA_BROKERS'], env['KAFKA_TOPIC'], undefined], label);
+        return;
+      }
       assert.equal(config.database.url, env['DATABASE_URL'], label);
       if (command === 'consume') assert.equal(config.http.port, container.ports?.[0]?.containerPort, label);
     });

@@ -462,5 +462,14 @@ describe('Helm chart helm/todo-history', { timeout: TOOL_BUILD_TIMEOUT_MS }, () 
       assert.equal(pod.spec.containers[0]?.command, undefined);
       assert.deepEqual(pod.spec.containers[0]?.args, ['migrate', 'check']);
     });
+
+    it('checks the brokers and the topic with `topic check --partitions <kafka.topic.partitions>`, without database credentials', async () => {
+      const pod = findObject<Pod>(await renderChart({ valuesFiles: ['ci/defaults-values.yaml'], set: { 'kafka.topic.partitions': '6' } }), 'Pod', `${FULLNAME}-test-kafka`);
+      assert.equal(hookOf(pod).events.join(), 'test');
+      const [container] = pod.spec.containers;
+      assert.deepEqual(container?.args, ['topic', 'check', '--partitions', '6']);
+      assert.deepEqual((container?.env ?? []).map((env) => env.name).filter((name) => name.startsWith('DATABASE_')), []);
+      assert.deepEqual(pod.spec.volumes ?? [], []);
+    });
   });
 });

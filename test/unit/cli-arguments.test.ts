@@ -47,11 +47,17 @@ describe('parseCliArguments', () => {
     });
   });
 
+  it('parses topic check, with or without the partition count', () => {
+    assert.deepEqual(parseCliArguments(['topic', 'check']), { name: 'topic', request: {} });
+    assert.deepEqual(parseCliArguments(['topic', 'check', '--partitions', '6']), { name: 'topic', request: { partitions: 6 } });
+  });
+
   for (const args of [['migrate'], ['migrate', 'sideways'], ['logs', 'group'], ['logs', 'groups', 'extra'], ['logs', 'task', 't', '--limit', '0'], ['logs', 'task', 't', '--since', 'soon'], ['consume', '--limit', '3'], ['scaler', 'now'], ['scaler', '--since', '2025-11-10T00:00:00Z'], ['serve'],
     ['dlq'], ['dlq', 'purge'], ['dlq', 'inspect', '--dry-run'], ['dlq', 'replay', '--samples', '2'], ['dlq', 'inspect', '--offsets', '1-2'],
     ['dlq', 'inspect', '--partition', '0', '--offsets', '5-2'], ['dlq', 'inspect', '--partition', 'x'], ['dlq', 'inspect', '--limit', '3'], ['logs', 'groups', '--dry-run'],
     ['offsets'], ['offsets', 'rewind'], ['offsets', 'reset'], ['offsets', 'reset', '--to', 'someday'], ['offsets', 'show', '--to', 'latest'], ['offsets', 'show', '--dry-run'],
-    ['offsets', 'reset', '--to', 'latest', '--reason', 'x'], ['offsets', 'reset', '--to', 'latest', '--limit', '3'], ['consume', '--to', 'latest'], ['consume', '--partition', '1']]) {
+    ['offsets', 'reset', '--to', 'latest', '--reason', 'x'], ['offsets', 'reset', '--to', 'latest', '--limit', '3'], ['consume', '--to', 'latest'], ['consume', '--partition', '1'],
+    ['topic'], ['topic', 'list'], ['topic', 'check', 'extra'], ['topic', 'check', '--partitions', '0'], ['topic', 'check', '--partitions', 'six'], ['topic', 'check', '--partition', '1'], ['offsets', 'show', '--partitions', '3']]) {
     it(`rejects ${args.join(' ')}`, () => assert.throws(() => parseCliArguments(args), UsageError));
   }
 });

@@ -4,10 +4,12 @@ import { resolveCacheDir } from '../system/cache-dir.js';
 import { withFileLock } from '../system/file-lock.js';
 import { buildGoBinary, type GoBuildRecipe } from './go-module-build.js';
 import {
+  CHART_TESTING_VERSION,
   COREDNS_VERSION,
   CRICTL_VERSION,
   ETCD_VERSION,
   HELM_KUBERNETES_MINOR,
+  HELM_DOCS_VERSION,
   HELM_VERSION,
   KUBECONFORM_VERSION,
   KUBERNETES_STAGING_VERSION,
@@ -23,7 +25,7 @@ export { ensureSkaffoldSchema } from './skaffold-schema.js';
 /** The k8s.io/kubernetes commands, each built from the same module with the same version stamp. */
 export type KubernetesCommand = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl';
 
-export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | 'prometheus' | KubernetesCommand;
+export type GoTool = 'helm' | 'kubeconform' | 'skaffold' | 'etcd' | 'crictl' | 'coredns' | 'registry' | 'promtool' | 'prometheus' | 'ct' | 'helm-docs' | KubernetesCommand;
 
 const KUBERNETES_MINOR = KUBERNETES_VERSION.split('.')[1] ?? '';
 
@@ -115,6 +117,20 @@ export const GO_TOOL_RECIPES: Readonly<Record<GoTool, GoBuildRecipe>> = {
     mainPackage: 'github.com/prometheus/prometheus/cmd/prometheus',
     ldflags: ['-s', '-w'],
     tags: ['remove_all_sd'],
+  },
+  // chart-testing's `ct lint` of the chart (it runs helm, yamllint and yamale).
+  ct: {
+    module: 'github.com/helm/chart-testing/v3',
+    version: CHART_TESTING_VERSION,
+    mainPackage: 'github.com/helm/chart-testing/v3/ct',
+    ldflags: ['-s', '-w', `-X github.com/helm/chart-testing/v3/ct/cmd.Version=${CHART_TESTING_VERSION}`],
+  },
+  // Writes helm/todo-history/README.md from values.yaml (npm run chart:readme).
+  'helm-docs': {
+    module: 'github.com/norwoodj/helm-docs',
+    version: HELM_DOCS_VERSION,
+    mainPackage: 'github.com/norwoodj/helm-docs/cmd/helm-docs',
+    ldflags: ['-s', '-w', `-X main.version=${HELM_DOCS_VERSION.slice(1)}`],
   },
   'kube-apiserver': kubernetesRecipe('kube-apiserver'),
   'kube-controller-manager': kubernetesRecipe('kube-controller-manager'),

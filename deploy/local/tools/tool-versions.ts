@@ -1,6 +1,13 @@
 /** Pinned tool versions; each one is part of the binary cache key. */
 export const HELM_VERSION = 'v3.22.0';
 export const KUBECONFORM_VERSION = 'v0.8.0';
+/** chart-testing (`ct lint`); the Go module proxy lists no versions of it, but serves this one by name. */
+export const CHART_TESTING_VERSION = 'v3.14.0';
+/** The Python linters `ct lint` runs (PyPI), installed into a cached virtual environment. */
+export const YAMLLINT_VERSION = '1.38.0';
+export const YAMALE_VERSION = '6.1.0';
+/** Generates the chart's README from values.yaml. */
+export const HELM_DOCS_VERSION = 'v1.14.2';
 export const SKAFFOLD_VERSION = 'v2.24.0';
 export const ETCD_VERSION = 'v3.7.3';
 export const CRICTL_VERSION = 'v1.37.0';

@@ -121,7 +121,8 @@ The consumer's spec.replicas, or nothing. Without the scaler: the replicas above
 a fixed value would reset its choice at every upgrade, and leaving the field out of a release that had it makes
 Helm's three-way merge delete it, which drops the Deployment to 1 replica. So the live value is rendered, read
 with lookup (the partition count when the live object has none). When lookup finds nothing (a first install,
-`helm template`, Argo CD), nothing is rendered and the scaler sets the count.
+`helm template`, Argo CD): initialReplicas when set; else with the scaler the count it will choose, with KEDA nothing
+(KEDA sets the count). docs/gitops.md says what Argo CD and Flux add.
 */}}
 {{- define "todo-history.renderedReplicas" -}}
 {{- if not (or .Values.scaler.enabled .Values.keda.enabled) }}
@@ -130,6 +131,8 @@ with lookup (the partition count when the live object has none). When lookup fin
 {{- $live := lookup "apps/v1" "Deployment" .Release.Namespace (include "todo-history.fullname" .) }}
 {{- if $live }}
 {{- dig "spec" "replicas" (include "todo-history.replicas" . | int) $live | int }}
+{{- else if not (kindIs "invalid" .Values.initialReplicas) }}
+{{- .Values.initialReplicas | int }}
 {{- else if .Values.scaler.enabled }}
 {{- /* A first install starts where the scaler will take it, so the pods join their group together, not one rebalance each. */}}
 {{- min (max .Values.kafka.topic.partitions .Values.scaler.minReplicas) .Values.scaler.maxReplicas | int }}
