@@ -9,6 +9,8 @@ import { defaultEventLimits } from '../../src/events/event-limits.js';
 import { toEventLogRow } from '../../src/events/to-event-log-row.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
 import { startLocalServices } from '../../deploy/local/services/local-services.js';
+import { startTimescaledbServer, type TimescaledbServer } from '../../deploy/local/services/timescaledb-server.js';
+import { migrate } from '../../src/db/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { benchEvents } from './bench-events.js';
 import { ConsumerReplicas, waitForCommitted } from './consumer-run.js';
@@ -26,7 +28,8 @@ refuseOtherNodeMajor('npm run bench');
 /**
  * `npm run bench`: PostgreSQL's ceiling and the Go design's floor for writing the benchmark's rows (with
  * their WAL and execution time per row), then the consumer's throughput (1 and 3 replicas) and memory,
- * produce-to-row latency at steady rates, a long run of 1 replica, and the read queries timed on the
+ * produce-to-row latency at steady rates, a long run of 1 replica (on PostgreSQL, then on real TimescaleDB where
+ * its source is beside the repository or TEST_TIMESCALEDB_URL names a server), and the read queries timed on the
  * tables those runs filled, all on the same real local Kafka and PostgreSQL in one run. Prints a table;
  * writes the same figures as JSON.
  */
@@ -47,7 +50,7 @@ const { values: options } = parseArgs({
     'rollout-rate': { type: 'string', default: '2000' },
     'rollout-steady-seconds': { type: 'string', default: '15' },
     'rollout-step-seconds': { type: 'string', default: '5' },
-    phases: { type: 'string', default: 'write,throughput,latency,long,rollout' },
+    phases: { type: 'string', default: 'write,throughput,latency,long,long-timescaledb,rollout' },
     output: { type: 'string' },
   },
 });
@@ -180,8 +183,9 @@ async function drain(
   replicas: number,
   inspect: (database: TestDatabase) => Promise<void>,
   onProgress: (committed: number, seconds: number) => void = () => undefined,
+  createDatabase: () => Promise<TestDatabase> = () => createTestDatabase({ server: services.databaseUrl }),
 ): Promise<ConsumerRun> {
-  const database = await createTestDatabase({ server: services.databaseUrl });
+  const database = await createDatabase();
   const groupId = `bench-${replicas}-${randomUUID()}`;
   const started = performance.now();
   const consumers = await ConsumerReplicas.start(replicas, consumerEnv(topic, groupId, database.url));
@@ -210,6 +214,43 @@ async function drain(
   }
 }
 
+type LongRun = ConsumerRun & { database: string; events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] };
+
+/** The long topic drained by 1 replica into a new database, its throughput timed per tenth of the events. */
+async function longRun(
+  topic: string,
+  produced: { valid: number; seconds: number },
+  database: string,
+  createDatabase: () => Promise<TestDatabase>,
+  inspect: (database: TestDatabase) => Promise<void>,
+): Promise<LongRun> {
+  const stepEvents = Math.ceil(longEvents / 10);
+  const stepDone: number[] = [];
+  const run = await drain(topic, longEvents, produced.valid, 1, inspect, (committed, seconds) => {
+    while (stepDone.length < 10 && committed >= Math.min(longEvents, (stepDone.length + 1) * stepEvents)) {
+      stepDone.push(seconds);
+      log(`long run on ${database}: ${Math.min(longEvents, stepDone.length * stepEvents)} events committed after ${seconds.toFixed(1)} s`);
+    }
+  }, createDatabase);
+  // Tenths that completed within the same poll share that poll's interval.
+  const stepEventsPerSecond = stepDone.map((seconds) => {
+    const first = stepDone.indexOf(seconds);
+    const merged = stepDone.lastIndexOf(seconds) - first + 1;
+    const events = Math.min(longEvents, (first + merged) * stepEvents) - first * stepEvents;
+    return events / (seconds - (stepDone[first - 1] ?? 0));
+  });
+  return { ...run, database, events: longEvents, produceSeconds: produced.seconds, stepEvents, stepEventsPerSecond };
+}
+
+/** A database on a TimescaleDB server with the extension created first, so that the migrations make the table a hypertable. */
+async function timescaledbDatabase(serverUrl: string): Promise<TestDatabase> {
+  const database = await createTestDatabase({ server: serverUrl, migrated: false });
+  await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(database.db);
+  const outcome = await migrate(database.db, 'latest');
+  if (outcome.kind !== 'ran') throw new Error(`migrate latest did not run on TimescaleDB: ${outcome.kind}`);
+  return database;
+}
+
 async function readQueries(database: TestDatabase): Promise<Record<string, QueryTiming>> {
   const timings = await timeReadQueries(database.db, readSamples, readBudgetMs);
   log(`read queries on ${await database.rowCount()} rows: ${Object.entries(timings).map(([name, t]) => `${name} p50 ${t.p50Ms.toFixed(1)} ms`).join(', ')}`);
@@ -233,14 +274,16 @@ interface Results {
   floor: (FloorRun & { cpuSecondsPerMillion: number }) | undefined;
   ratios: { throughputToCeiling?: number; throughputToFloor?: number; longToShort?: number | undefined };
   latency: Record<string, LatencyFigures>;
-  long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
+  long: LongRun | undefined;
+  longTimescaledb: LongRun | undefined;
   readQueryMs: Record<string, Record<string, QueryTiming>>;
   rollout: RolloutFigures[];
 }
 
 const latencyText = (l: LatencyStretch): string => `${l.p50.toFixed(0)} / ${l.p99.toFixed(0)} / ${l.max.toFixed(0)} ms`;
 
-function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, readQueryMs, rollout }: Results): void {
+function printTable(results: Results): void {
+  const { writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, longTimescaledb, readQueryMs, rollout } = results;
   const rowsOut: [string, string][] = [
     ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
     ['binary COPY, 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
@@ -270,13 +313,16 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, flo
       `latency at ${l.targetPerSecond}/s for ${latencySeconds} s, p50/p95/p99`,
       `${l.p50.toFixed(0)} / ${l.p95.toFixed(0)} / ${l.p99.toFixed(0)} ms (achieved ${Math.round(l.achievedPerSecond)}/s)`,
     ]),
-    ...(long === undefined
-      ? []
-      : ([
-          [`consumer, 1 replica, ${long.events} events`, `${Math.round(long.eventsPerSecond)} events/s (${long.seconds.toFixed(1)} s; produced in ${long.produceSeconds.toFixed(1)} s), peak RSS ${long.peakRssMb.map(mb).join('/')} MB`],
-          [`  per ${long.stepEvents} events, events/s`, long.stepEventsPerSecond.map((r) => Math.round(r)).join(' ')],
-          [`  ${long.events} / ${events} events throughput`, ratios.longToShort?.toFixed(2) ?? 'n/a'],
-        ] as [string, string][])),
+    ...[long, longTimescaledb].flatMap((run): [string, string][] =>
+      run === undefined
+        ? []
+        : [
+            [`consumer, 1 replica, ${run.events} events, ${run.database}`, `${Math.round(run.eventsPerSecond)} events/s (${run.seconds.toFixed(1)} s; produced in ${run.produceSeconds.toFixed(1)} s), peak RSS ${run.peakRssMb.map(mb).join('/')} MB`],
+            [`  per ${run.stepEvents} events, events/s`, run.stepEventsPerSecond.map((r) => Math.round(r)).join(' ')],
+            [`  CPU seconds per 1,000,000 events`, run.cpuSecondsPerMillion.toFixed(1)],
+          ],
+    ),
+    ...(long === undefined ? [] : ([[`  ${long.events} / ${events} events throughput, PostgreSQL`, ratios.longToShort?.toFixed(2) ?? 'n/a']] as [string, string][])),
     ...Object.entries(readQueryMs).flatMap(([rows, timings]) =>
       Object.entries(timings).map(([name, t]): [string, string] => [`${name} on the ${rows}-event table, p50/p95`, `${t.p50Ms.toFixed(1)} / ${t.p95Ms.toFixed(1)} ms (${t.samples} calls)`]),
     ),
@@ -287,14 +333,14 @@ function printTable({ writeRowsPerSecond: strategies, writeCost, throughput, flo
     ]),
   ];
   const width = Math.max(...rowsOut.map(([name]) => name.length));
-  const targets = judgeTargets(targetFigures({ writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, readQueryMs, rollout }));
+  const targets = judgeTargets(targetFigures(results));
   const targetWidth = Math.max(0, ...targets.map((line) => line.name.length));
   const targetText = targets.map((line) => `${line.name.padEnd(targetWidth)}  ${line.figure} (target ${line.target}): ${line.met ? 'met' : 'NOT met'}`).join('\n');
   process.stdout.write(`\n${rowsOut.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\ntargets:\n${targetText}\n\nfigures as JSON: ${output}\n`);
 }
 
 /** The figures the targets are judged on, from the results. */
-function targetFigures({ writeRowsPerSecond: strategies, throughput, floor, latency, long, readQueryMs, rollout }: Results): TargetFigures {
+function targetFigures({ writeRowsPerSecond: strategies, throughput, floor, latency, long, longTimescaledb, readQueryMs, rollout }: Results): TargetFigures {
   const three = throughput['3'];
   const ceiling = strategies.copy;
   const largest = Object.keys(readQueryMs).map(Number).sort((a, b) => b - a)[0];
@@ -304,13 +350,14 @@ function targetFigures({ writeRowsPerSecond: strategies, throughput, floor, late
     cpuPerMillion: throughput['1'] === undefined || floor === undefined ? undefined : { consumer: throughput['1'].cpuSecondsPerMillion, floor: floor.cpuSecondsPerMillion },
     latencyP99Ms: Object.fromEntries(Object.entries(latency).map(([rate, figures]) => [rate, figures.p99])),
     peakRssMb: peaks.length === 0 ? undefined : Math.max(...peaks),
-    longRunSteps: long?.stepEventsPerSecond ?? [],
+    longRunSteps: Object.fromEntries([long, longTimescaledb].flatMap((run) => (run === undefined ? [] : [[run.database, run.stepEventsPerSecond]]))),
     readQueriesP95Ms:
       largest === undefined ? undefined : { rows: largest, byQuery: Object.fromEntries(Object.entries(readQueryMs[String(largest)] ?? {}).map(([query, timing]) => [query, timing.p95Ms])) },
     rollout: Object.fromEntries(rollout.map((r) => [r.scenario, { p99: r.rollout.p99, max: r.rollout.max }])),
   };
 }
 
+let timescaledb: TimescaledbServer | undefined;
 try {
   // The rows every strategy writes: the benchmark's own valid events, mapped as the consumer maps them.
   const rows: TodoEventLogRow[] = [];
@@ -375,30 +422,23 @@ try {
     log(`latency at ${rate}/s: achieved ${latency[String(rate)]?.achievedPerSecond.toFixed(0)}/s`);
   }
 
-  // The long run: does 1 replica keep its pace as the table and its indexes grow? Timed per tenth.
-  let long: (ConsumerRun & { events: number; produceSeconds: number; stepEvents: number; stepEventsPerSecond: number[] }) | undefined;
-  if (longEvents > 0 && phases.has('long')) {
+  // The long run: does 1 replica keep its pace as the table and its indexes grow? On a hypertable, whose indexes are per chunk?
+  let long: LongRun | undefined;
+  let longTimescaledb: LongRun | undefined;
+  if (longEvents > 0 && (phases.has('long') || phases.has('long-timescaledb'))) {
     const longTopic = `bench-long-${randomUUID()}`;
     await createTopics(longTopic, partitions);
-    const { valid: longValid, seconds: produceSeconds } = await produceEvents(longTopic, longEvents);
-    const stepEvents = Math.ceil(longEvents / 10);
-    const stepDone: number[] = [];
-    const run = await drain(longTopic, longEvents, longValid, 1, async (database) => {
-      if (readSamples > 0) readQueryMs[String(longEvents)] = await readQueries(database);
-    }, (committed, seconds) => {
-      while (stepDone.length < 10 && committed >= Math.min(longEvents, (stepDone.length + 1) * stepEvents)) {
-        stepDone.push(seconds);
-        log(`long run: ${Math.min(longEvents, stepDone.length * stepEvents)} events committed after ${seconds.toFixed(1)} s`);
-      }
-    });
-    // Tenths that completed within the same poll share that poll's interval.
-    const stepEventsPerSecond = stepDone.map((seconds) => {
-      const first = stepDone.indexOf(seconds);
-      const merged = stepDone.lastIndexOf(seconds) - first + 1;
-      const events = Math.min(longEvents, (first + merged) * stepEvents) - first * stepEvents;
-      return events / (seconds - (stepDone[first - 1] ?? 0));
-    });
-    long = { ...run, events: longEvents, produceSeconds, stepEvents, stepEventsPerSecond };
+    const produced = await produceEvents(longTopic, longEvents);
+    if (phases.has('long')) {
+      long = await longRun(longTopic, produced, 'PostgreSQL', () => createTestDatabase({ server: services.databaseUrl }), async (database) => {
+        if (readSamples > 0) readQueryMs[String(longEvents)] = await readQueries(database);
+      });
+    }
+    if (phases.has('long-timescaledb')) {
+      const timescaledbUrl = process.env.TEST_TIMESCALEDB_URL ?? (timescaledb = await startTimescaledbServer())?.server.url;
+      if (timescaledbUrl === undefined) log('long run on TimescaleDB not run: its source is not beside the repository and TEST_TIMESCALEDB_URL is not set');
+      else longTimescaledb = await longRun(longTopic, produced, 'TimescaleDB', () => timescaledbDatabase(timescaledbUrl), async () => undefined);
+    }
   }
 
   // Deploys and scale events: replicas change while events arrive, every one stored exactly once.
@@ -440,6 +480,7 @@ try {
       : {},
     latency,
     long,
+    longTimescaledb,
     readQueryMs,
     rollout,
   };
@@ -447,5 +488,5 @@ try {
   printTable(results);
 } finally {
   await Promise.all([admin.disconnect(), producer.disconnect()]);
-  await services.stop();
+  await Promise.all([services.stop(), timescaledb?.destroy()]);
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
 import { benchEvents } from '../bench/bench-events.js';
+import { realTimescaledbUrl } from '../support/real-timescaledb.js';
 
 const bench = fileURLToPath(new URL('../bench/run-bench.js', import.meta.url));
 const events = 20_000;
@@ -25,6 +26,7 @@ interface BenchResults {
   writeCost: Record<string, { walBytesPerRow: number; executionMsPerRow: number | null }>;
   latency: Record<string, { samples: number; achievedPerSecond: number }>;
   long: ConsumerRun & { stepEventsPerSecond: number[] };
+  longTimescaledb?: ConsumerRun & { stepEventsPerSecond: number[] };
   readQueryMs: Record<string, Record<string, { samples: number; p95Ms: number }>>;
   rollout: { scenario: string; rows: number; steady: { samples: number }; rollout: { samples: number } }[];
 }
@@ -53,6 +55,14 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
   for (const run of Object.values(results.throughput)) assert.equal(run.rows, validOf(events));
   assert.equal(results.long.rows, validOf(longEvents));
   assert.equal(results.long.stepEventsPerSecond.length, 10);
+  const timescaledb = realTimescaledbUrl() !== undefined;
+  if (timescaledb) {
+    assert.equal(results.longTimescaledb?.rows, validOf(longEvents), 'the long run on TimescaleDB stored exactly the valid events');
+    assert.equal(results.longTimescaledb.stepEventsPerSecond.length, 10);
+  } else {
+    assert.equal(results.longTimescaledb, undefined);
+    assert.match(log, /long run on TimescaleDB not run: its source is not beside the repository/);
+  }
   assert.deepEqual(Object.keys(results.writeRowsPerSecond).sort(), ['consumerWritePath', 'copy', 'copyBinary', 'copyBinaryWithoutCoordinatesIndex', 'rowByRow', 'unnest', 'values']);
   for (const cost of Object.values(results.writeCost)) {
     assert.ok(cost.walBytesPerRow > 100, `WAL per row ${cost.walBytesPerRow}`);
@@ -79,7 +89,8 @@ it('the benchmark runs every phase end to end at small scale and every consumer 
       '3 replicas / COPY ceiling',
       'CPU per event, 1 replica / fetch-and-parse floor',
       'peak RSS of one replica',
-      'long run, last step / first step',
+      'long run on PostgreSQL, last step / first step',
+      ...(timescaledb ? ['long run on TimescaleDB, last step / first step'] : []),
       ...['getGroupLogs', 'getTaskLogs', 'getGroupsSummary', 'getGroupTasksSummary'].map((query) => `${query} p95 on ${longEvents} rows`),
       'rolling restart of 2, p99 / max',
     ],
