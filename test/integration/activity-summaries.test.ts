@@ -19,10 +19,16 @@ const groupIds = ['g0', 'g1', 'g2', 'g3'];
 const dayStart = Date.parse('2025-11-08T00:00:00Z');
 const dayMs = 86_400_000;
 
-/** Four days, with extra weight on instants at and next to midnight, where whole days and edges meet. */
+const hourMs = 3_600_000;
+
+/**
+ * Four days, with extra weight on instants at and next to midnight and the hours, where whole days, whole
+ * hours and the rows of partial hours meet.
+ */
 const instantMs = fc.oneof(
   fc.integer({ min: 0, max: 4 * dayMs - 1 }),
   fc.integer({ min: 0, max: 4 }).chain((day) => fc.constantFrom(day * dayMs, day * dayMs - 1, day * dayMs + 1)),
+  fc.integer({ min: 0, max: 4 * 24 }).chain((hour) => fc.constantFrom(hour * hourMs, hour * hourMs - 1, hour * hourMs + 1)),
 );
 
 /** A timestamp with microseconds, which the table keeps and a JavaScript Date does not. */
