@@ -142,6 +142,8 @@ describe(`on TimescaleDB (${realServer === undefined ? 'PGlite with the extensio
   const windows: ReadOptions[] = [
     {}, { limit: 1 }, { since: new Date('2025-11-11T00:00:00Z') }, { until: new Date('2025-11-12T10:00:00Z') },
     { since: new Date('2025-11-10T10:30:00Z'), until: new Date('2025-11-13T00:00:01Z') }, { since: new Date('2025-11-11T09:00:00Z'), until: new Date('2025-11-11T11:00:00Z') },
+    // Edges inside hours, next to the rows at 10:00 and 10:00:00.5: rows, whole hours, rows.
+    { since: new Date('2025-11-10T10:59:59.999Z'), until: new Date('2025-11-11T10:00:00.5Z') }, { since: new Date('2025-11-11T10:00:00.001Z'), until: new Date('2025-11-12T23:59:59.999Z'), limit: 1 },
   ];
 
   async function assertSummariesMatchScan(): Promise<void> {
