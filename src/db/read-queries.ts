@@ -149,7 +149,7 @@ async function recentKeys(
         : sql`(SELECT ${id} AS id, ${name} AS name, last_activity AS at FROM ${sql.table(source.summaries[from])}
                WHERE ${source.rows} AND ${timeBounds('last_activity', range)} ORDER BY last_activity DESC LIMIT ${entries})`,
     );
-  for (let entries = 2 * limit; entries <= recentKeyWalkLimit; entries *= 4) {
+  for (let entries = 2 * Math.max(limit, 1); entries <= recentKeyWalkLimit; entries *= 4) {
     const { rows } = await sql<RecentKey>`
       SELECT id, name, at::text AS at FROM (${sql.join(walk(entries), sql` UNION ALL `)}) AS walked
       ORDER BY walked.at DESC LIMIT ${entries}`.execute(db);

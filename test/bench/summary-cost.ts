@@ -28,7 +28,7 @@ refuseOtherNodeMajor('npm run bench:summaries');
  * `npm run bench` times them (no window, the last day, each in turn), on tables of each of `--read-rows`
  * rows shaped like the benchmark's stream, on this PostgreSQL and, where its source is beside the
  * repository (or TEST_TIMESCALEDB_URL names one), on real TimescaleDB with the continuous aggregates
- * refreshed as their policies would (`--timescaledb-read-rows`: other sizes there; its refresh is slow).
+ * refreshed as their policies would (`--timescaledb-read-rows`: other sizes there, as its refresh is slow; empty: none).
  */
 const { values: options } = parseArgs({
   options: {
@@ -194,10 +194,10 @@ try {
   const readQueries: Record<string, Record<string, unknown>> = {};
   const readTimings: Record<string, Record<string, Record<ReadWindows, Record<string, QueryTiming>>>> = {};
   if (phases.has('read')) {
-    const timescaledb = process.env.TEST_TIMESCALEDB_URL === undefined ? await startTimescaledbServer() : undefined;
+    const timescaledb = process.env.TEST_TIMESCALEDB_URL === undefined && timescaledbReadRows.length > 0 ? await startTimescaledbServer() : undefined;
     const timescaledbUrl = process.env.TEST_TIMESCALEDB_URL ?? timescaledb?.server.url;
     const targets = [['PostgreSQL', server.url], ...(timescaledbUrl === undefined ? [] : [['TimescaleDB', timescaledbUrl]])] as const;
-    if (targets.length === 1) log('no TimescaleDB: its source is not beside the repository and TEST_TIMESCALEDB_URL is not set');
+    if (targets.length === 1 && timescaledbReadRows.length > 0) log('no TimescaleDB: its source is not beside the repository and TEST_TIMESCALEDB_URL is not set');
     try {
       for (const [target, url] of targets) {
         for (const count of target === 'TimescaleDB' ? timescaledbReadRows : readRows) {
