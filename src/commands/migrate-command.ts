@@ -7,7 +7,9 @@ import type { Database } from '../db/database.js';
 import { isHypertable, migrate, type MigrateCommand } from '../db/migrate.js';
 import { loadBuildMigrations } from '../db/migration-catalog.js';
 import { schemaStanding } from '../db/schema-version.js';
+import { applyTimescaledbPolicies, type PolicyOutcome } from '../db/timescaledb-policies.js';
 import { probeTimescaledb } from '../db/timescaledb-probe.js';
+import { requestedPolicySettings } from '../config/timescaledb-policy-problems.js';
 import { failureFields } from '../process/describe-error.js';
 import { databaseConnectionSettings } from '../db/database-connection-settings.js';
 import { logCommandFailure } from './log-command-failure.js';
@@ -56,6 +58,37 @@ async function decideTimescaledb(config: AppConfig['database'], logger: Logger):
   return 'off';
 }
 
+function describePolicy({ policy, action, days }: PolicyOutcome): string {
+  if (action === 'absent') return policy === 'compression settings' ? 'compression settings left as they are: no compression policy' : `no ${policy}`;
+  const what = {
+    'compression settings': 'todo_event_logs compressed in batches ordered by timestamp DESC, id DESC, no segment column',
+    'compression policy': `chunks are compressed once ${days} days old`,
+    'summary refresh window': days === 0 ? 'summaries refreshed over the whole history' : `summaries refreshed over the last ${days} days`,
+    'retention policy': `chunks are dropped once ${days} days old; the summaries keep their days`,
+  }[policy];
+  return action === 'removed' ? `${policy} removed` : `${policy} ${action}: ${what}`;
+}
+
+/**
+ * Makes the TimescaleDB jobs follow the TIMESCALEDB_* settings; on a plain table, whose summaries have
+ * no jobs, any such setting fails the command rather than being ignored.
+ */
+async function applyPolicies(db: Kysely<Database>, config: AppConfig, logger: Logger): Promise<number> {
+  if (!(await isHypertable(db))) {
+    const requested = requestedPolicySettings(config.timescaledb);
+    if (requested.length === 0) return exitCodes.ok;
+    logger.error(
+      { settings: requested },
+      `todo_event_logs is a plain PostgreSQL table, which has no compression, retention or summary refresh policy: ${requested.join(', ')} must be 0 (or migrate onto TimescaleDB)`,
+    );
+    return exitCodes.failure;
+  }
+  for (const outcome of await applyTimescaledbPolicies(db, config.timescaledb)) {
+    logger.info({ policy: outcome.policy, action: outcome.action, days: outcome.days }, describePolicy(outcome));
+  }
+  return exitCodes.ok;
+}
+
 async function runMigrations(config: AppConfig, command: MigrateCommand, logger: Logger): Promise<number> {
   const timescaledb = command === 'down' ? 'off' : await decideTimescaledb(config.database, logger);
   if (timescaledb === undefined) return exitCodes.failure;
@@ -72,7 +105,7 @@ async function runMigrations(config: AppConfig, command: MigrateCommand, logger:
         { ahead, schemaLevel, buildLevel },
         `schema is ahead of this build (${ahead.join(', ')}) at compatibility level ${schemaLevel}, which this build (level ${buildLevel}) runs on: nothing to migrate`,
       );
-      return exitCodes.ok;
+      return await applyPolicies(db, config, logger);
     }
     const { error, results = [] } = outcome.result;
     for (const result of results) {
@@ -91,7 +124,7 @@ async function runMigrations(config: AppConfig, command: MigrateCommand, logger:
         ? 'schema migrated; todo_event_logs is a TimescaleDB hypertable'
         : 'schema migrated; todo_event_logs is a plain table, so hypertable features are off',
     );
-    return exitCodes.ok;
+    return command === 'down' ? exitCodes.ok : await applyPolicies(db, config, logger);
   } finally {
     await db.destroy();
   }

@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { configSchema } from './config-schema.js';
+import { configSchema, timescaledbPolicySchema } from './config-schema.js';
 
 /** One leaf of a config schema: its dotted key, environment variable and whether it holds a secret. */
 export interface ConfigKey {
@@ -29,3 +29,9 @@ export function configKeysOf(schema: object): readonly ConfigKey[] {
 
 /** The consumer's settings. */
 export const configKeys: readonly ConfigKey[] = configKeysOf(configSchema);
+
+/**
+ * The consumer's settings that only `migrate` reads: the chart gives them to the migration Job alone, so that
+ * changing one rolls no consumer pod.
+ */
+export const migrateOnlyConfigKeys: readonly ConfigKey[] = configKeysOf({ timescaledb: timescaledbPolicySchema });

@@ -42,11 +42,19 @@ export interface AppConfig {
     lockTimeoutMs: number;
   };
   events: { maxBytes: number; maxDepth: number; maxTimeSkewDays: number };
+  timescaledb: TimescaledbPolicyConfig;
   retry: RetryConfig;
   shutdown: { graceMs: number };
   http: { port: number };
   health: { stallTimeoutMs: number; stuckPartitionTimeoutMs: number; readinessRebalanceGraceMs: number; lagPollIntervalMs: number };
   log: { level: LogLevel };
+}
+
+/** The data lifecycle of the hypertable that `migrate` sets up; each in whole days, 0 for off. */
+export interface TimescaledbPolicyConfig {
+  compressAfterDays: number;
+  dropRawAfterDays: number;
+  summaryRefreshDays: number;
 }
 
 export const kafkaSaslMechanisms = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -170,6 +178,42 @@ export const retrySchema: Schema<RetryConfig> = {
     max: 3_600_000,
     default: 60_000,
     env: 'RETRY_MAX_DELAY_MS',
+  },
+};
+
+/** Read by `migrate` only, which turns them into TimescaleDB jobs; the consumer ignores them. */
+export const timescaledbPolicySchema: Schema<TimescaledbPolicyConfig> = {
+  compressAfterDays: {
+    doc:
+      'Compress the chunks of todo_event_logs once their days are this many days old (a TimescaleDB compression policy, set by migrate); ' +
+      '0: no policy (chunks compressed before stay compressed). Needs a hypertable.',
+    format: 'bounded-int',
+    min: 0,
+    max: 36_500,
+    default: 0,
+    env: 'TIMESCALEDB_COMPRESS_AFTER_DAYS',
+  },
+  dropRawAfterDays: {
+    doc:
+      'Drop the chunks of todo_event_logs once their days are this many days old (a TimescaleDB retention policy, set by migrate); ' +
+      'the daily summaries keep those days. 0: rows are kept for ever. Needs a hypertable and TIMESCALEDB_SUMMARY_REFRESH_DAYS below it.',
+    format: 'bounded-int',
+    min: 0,
+    max: 36_500,
+    default: 0,
+    env: 'TIMESCALEDB_DROP_RAW_AFTER_DAYS',
+  },
+  summaryRefreshDays: {
+    doc:
+      "How many days back the daily summaries' refresh recounts days from the rows: an event stored later than that after its day " +
+      'is kept but not counted in the summaries. 0: the whole history, which rules out TIMESCALEDB_DROP_RAW_AFTER_DAYS ' +
+      '(a refresh over dropped days would count them from no rows); otherwise at least 3 (the refresh leaves out the newest day ' +
+      'and covers at least two).',
+    format: 'bounded-int',
+    min: 0,
+    max: 36_500,
+    default: 0,
+    env: 'TIMESCALEDB_SUMMARY_REFRESH_DAYS',
   },
 };
 
@@ -359,6 +403,7 @@ export const configSchema: Schema<AppConfig> = {
       env: 'EVENT_MAX_TIME_SKEW_DAYS',
     },
   },
+  timescaledb: timescaledbPolicySchema,
   retry: retrySchema,
   shutdown: {
     graceMs: {

@@ -6,6 +6,7 @@ import { configFormats } from './config-formats.js';
 import { configKeys, type ConfigKey } from './config-keys.js';
 import { configSchema, type AppConfig, type KafkaConnectionConfig } from './config-schema.js';
 import { parseDatabaseUrl } from './database-url.js';
+import { timescaledbPolicyProblems } from './timescaledb-policy-problems.js';
 
 convict.addFormats(configFormats);
 
@@ -148,6 +149,7 @@ export function loadConfig(env: Environment): AppConfig {
       ? ['database.poolSize (DATABASE_POOL_SIZE): must be at least KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY']
       : []),
     ...sslModeProblems(config.database, env),
+    ...timescaledbPolicyProblems(config.timescaledb, config.database.timescaledb),
   ]);
   const sslMode = parseDatabaseUrl(config.database.url).settings.sslMode ?? config.database.sslMode;
   return { ...config, database: { ...config.database, sslMode } };

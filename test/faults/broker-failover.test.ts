@@ -181,7 +181,7 @@ describe('partition leaders killed in a three-broker cluster', () => {
     const validChanges = validIndexes.map((index) => (JSON.parse(String(todoEvent(index, runId).value)) as { payload: { changes: string } }).payload.changes);
     assert.deepEqual(exactlyOnceDiff(rows.map((row) => row.changes), validChanges), noDifference, 'every valid event is stored exactly once');
 
-    // Letters are published at least once (README, "Delivery guarantees"): a batch whose publish failed
+    // Letters are published at least once (docs/delivery-guarantees.md): a batch whose publish failed
     // part way, its dead-letter leader gone, is retried whole. None is lost, none stands for a stored row.
     const letters = await topics.deadLetters(await lettersOnTopic(admin, topics.dlqTopic));
     const invalidValues = invalidIndexes.map((index) => String(streamMessage(index).value));

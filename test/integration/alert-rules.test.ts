@@ -23,6 +23,8 @@ import { todoEvents } from '../support/todo-event-stream.js';
 const TOOL_BUILD_TIMEOUT_MS = 40 * 60_000;
 const FULLNAME = `${RELEASE}-todo-history`;
 const scrapeIntervalMs = 1_000;
+/** The "Alerts" section of docs/operations.md, as a user sets prometheusRule.runbookUrl (helm/todo-history/ci/everything-values.yaml). */
+const RUNBOOK_URL = 'https://git.example/todo-history/blob/main/docs/operations.md#alerts';
 
 interface AlertRule {
   alert: string;
@@ -53,8 +55,8 @@ function expandAnnotations(rule: AlertRule, labels: Record<string, string>): Rec
 }
 
 describe('Helm chart: the PrometheusRule', { timeout: TOOL_BUILD_TIMEOUT_MS }, () => {
-  it('passes promtool check rules, every alert with a summary, a description and a README runbook section', async () => {
-    const rule = await renderRules({ 'prometheusRule.runbookUrl': 'https://git.example/todo-history#alerts' });
+  it('passes promtool check rules, every alert with a summary, a description and a runbook section in docs/operations.md', async () => {
+    const rule = await renderRules({ 'prometheusRule.runbookUrl': RUNBOOK_URL });
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todo-history-rules-'));
     try {
       await fs.writeFile(path.join(dir, 'rules.yaml'), stringify(rule.spec));
@@ -64,11 +66,13 @@ describe('Helm chart: the PrometheusRule', { timeout: TOOL_BUILD_TIMEOUT_MS }, (
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
-    const readme = await fs.readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const runbooks = await fs.readFile(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
     for (const alert of rule.spec.groups.flatMap((group) => group.rules)) {
       assert.ok(alert.annotations.summary !== undefined && alert.annotations.description !== undefined, alert.alert);
-      assert.equal(alert.annotations.runbook_url, `https://git.example/todo-history#alerts-${alert.alert.toLowerCase()}`);
-      assert.ok(readme.includes(`#### ${alert.alert}\n`), `the README has a runbook section for ${alert.alert}`);
+      const anchor = `alerts-${alert.alert.toLowerCase()}`;
+      assert.equal(alert.annotations.runbook_url, `${RUNBOOK_URL}-${alert.alert.toLowerCase()}`);
+      // The runbook_url's fragment is the anchor right before the alert's section.
+      assert.ok(runbooks.includes(`<a id="${anchor}"></a>\n\n#### ${alert.alert}\n`), `docs/operations.md has a runbook section for ${alert.alert} with the anchor ${anchor}`);
     }
   });
 

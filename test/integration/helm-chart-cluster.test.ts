@@ -80,7 +80,7 @@ describe('Helm chart against a real kube-apiserver', { timeout: CONTROL_PLANE_TI
     assert.notEqual(await template(), before, 'a new pod template: the Deployment rolls its pods');
   });
 
-  it('takes over the Lease an older scaler created, once it carries Helm\'s ownership metadata (README, "Upgrading from a scaler that created its Lease")', async () => {
+  it('takes over the Lease an older scaler created, once it carries Helm\'s ownership metadata (docs/scaler.md, "Upgrading from a scaler that created its Lease")', async () => {
     const namespace = await cluster().createNamespace();
     await release(namespace, 'install', {});
     await cluster().createLease(namespace, `${FULLNAME}-scaler`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { configKeys, type ConfigKey } from '../../src/config/config-keys.js';
+import { configKeys, migrateOnlyConfigKeys, type ConfigKey } from '../../src/config/config-keys.js';
 import type { AppConfig } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadScalerConfig, scalerConfigKeys, type ScalerConfig } from '../../src/config/scaler-config-schema.js';
@@ -148,9 +148,13 @@ describe('Helm chart: environment of every container against the application\'s 
     });
   });
 
-  it('exposes every setting of the consumer and of the scaler (everything-values sets them all)', () => {
+  it('exposes every setting of the consumer and of the scaler (everything-values sets them all), those only migrate reads to the migration Job alone', () => {
     const containers = containersOf('ci/everything-values.yaml');
-    for (const [command, keys] of [['consume', configKeys], ['scaler', scalerConfigKeys]] as const) {
+    const consumerKeys = configKeys.filter((key) => !migrateOnlyConfigKeys.some((migrateOnly) => migrateOnly.env === key.env));
+    const migration = containers.find((c) => c.command === 'migrate');
+    assert.ok(migration);
+    for (const key of migrateOnlyConfigKeys) assert.ok(migration.settings.map(keyOf).includes(key.env), `migrate sets ${key.env}`);
+    for (const [command, keys] of [['consume', consumerKeys], ['scaler', scalerConfigKeys]] as const) {
       const container = containers.find((c) => c.command === command);
       assert.ok(container, command);
       assert.deepEqual(container.settings.map(keyOf).sort(), keys.map((key) => key.env).sort(), command);

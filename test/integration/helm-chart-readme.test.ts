@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { helm, repoRoot } from '../support/kubernetes/helm-chart.js';
 import { findObject, parseManifests, type ConfigMap, type Deployment, type KubeObject } from '../support/kubernetes/manifests.js';
+import { CLUSTER_TESTED_BLOCKS, deploymentCommandBlocks, deploymentDocuments } from '../support/deployment-docs.js';
 import { inlineCode, shellCommands, shellWords } from '../support/readme-commands.js';
 
 // The first run may build helm from source.
@@ -59,13 +59,20 @@ async function renderAsInstalled(command: HelmRelease, installed: readonly HelmR
 
 const settingsOf = (objects: readonly KubeObject[], release: string): Record<string, string> => findObject<ConfigMap>(objects, 'ConfigMap', `${release}-todo-history`).data ?? {};
 
-const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+/** The README's deploy section and the deployment docs it links, as one document. */
+const readme = (await deploymentDocuments()).map((document) => document.markdown).join('\n');
 
 describe('Helm chart: the README\'s commands, as written', { timeout: TOOL_BUILD_TIMEOUT_MS }, () => {
   const releases = shellCommands(readme)
     .filter((words) => words[0] === 'helm' && (words[1] === 'install' || words[1] === 'upgrade'))
     .map(helmRelease);
   const install = releases.find((command) => !command.reuseValues);
+
+  it('marks every command block of the deployment docs for the cluster test that runs it (test/cluster/readme-commands.test.ts)', async () => {
+    const blocks = await deploymentCommandBlocks();
+    for (const block of blocks) assert.ok(block.marker !== undefined, `${block.source}: a command block without a <!-- test:cluster MODE NAME --> mark: ${block.commands[0] ?? ''}`);
+    assert.deepEqual(blocks.map((block) => block.marker), CLUSTER_TESTED_BLOCKS);
+  });
 
   it('finds the install and the MSK example in the README', () => {
     assert.deepEqual(releases.map((command) => [command.release, command.chart, command.reuseValues]), [

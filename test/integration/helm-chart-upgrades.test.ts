@@ -109,7 +109,7 @@ describe('Helm chart: upgrades, rollbacks, rotation and composition', { timeout:
         'podSecurityContext', 'containerSecurityContext', 'rbac', 'database.lockTimeoutMs', 'migration.enabled', 'migration.statementTimeoutMs', 'migration.lockTimeoutMs',
         'migration.podAnnotations', 'migration.nodeSelector', 'migration.tolerations', 'migration.affinity', 'migration.extraEnvVars', 'migration.extraEnvFrom',
         'migration.extraVolumes', 'migration.extraVolumeMounts', 'scaler.serviceAccount', 'scaler.affinity', 'scaler.strategy', 'scaler.minReadySeconds', 'scaler.extraEnvVars',
-        'scaler.extraEnvFrom', 'scaler.extraVolumes', 'scaler.extraVolumeMounts', 'kafka.ssl.clientCertificateSecret', 'database.sslClientCertificateSecret',
+        'scaler.extraEnvFrom', 'scaler.extraVolumes', 'scaler.extraVolumeMounts', 'kafka.ssl.clientCertificateSecret', 'database.sslClientCertificateSecret', 'timescaledb',
         ...['startup', 'liveness', 'readiness'].flatMap((probe) => [`probes.${probe}.initialDelaySeconds`, `probes.${probe}.timeoutSeconds`]),
       ];
       const objects = await render({ ...Object.fromEntries(added.map((key) => [key, 'null'])), 'scaler.enabled': 'true' });

@@ -18,7 +18,7 @@ interface Role {
   password: string;
 }
 
-/** The statements of the README's "Database roles", for roles `consumer` and `reader`. */
+/** The statements of "Database roles" in docs/kubernetes.md, for roles `consumer` and `reader`. */
 function readmeGrants(consumer: string, reader: string): string[] {
   return [
     `GRANT INSERT, SELECT ON todo_event_logs TO ${consumer}`,
@@ -114,7 +114,7 @@ describe('least privilege: migrations as the owner, the consumer and `logs` with
     assert.ok(!output.includes(consumer.password), 'the password never reaches the log');
   });
 
-  it('stores every event exactly once as a role with only the README grants, and `logs` reads as a role that may only SELECT', async () => {
+  it('stores every event exactly once as a role with only the grants of docs/kubernetes.md (Database roles), and `logs` reads as a role that may only SELECT', async () => {
     await asOwner(readmeGrants(consumer.name, reader.name));
     await topics.produce(todoEvents(0, 600));
     const running = startCli(['consume'], { ...topics.consumerEnv(), DATABASE_URL: consumer.url, HTTP_PORT: String(await findFreePort()) });

@@ -152,7 +152,7 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
     }
   });
 
-  it('consume stores events across days through binary COPY as a role with only the README grants; logs reads the summaries as a reader', async () => {
+  it('consume stores events across days through binary COPY as a role with only the grants of docs/kubernetes.md (Database roles); logs reads the summaries as a reader', async () => {
     const db = await database();
     const stream = await topics(3);
     const consumer = await roleWith(db, 'ts_consumer', (name) => [

@@ -15,6 +15,29 @@ export function shellCommands(markdown: string): string[][] {
   return commands;
 }
 
+/** The mark on the line before a command block that a cluster test runs: `<!-- test:cluster MODE NAME -->`. */
+export interface BlockMarker {
+  /** `run`: every command runs; `dry-run`: helm's installs and upgrades run as a server-side dry run. */
+  readonly mode: string;
+  readonly name: string;
+}
+
+/** A ```sh block of a Markdown document: its mark, if any, and its commands as a shell reads them. */
+export interface CommandBlock {
+  readonly marker: BlockMarker | undefined;
+  /** One command a line, `\` continuations joined, comment lines left out; unparsed, for a shell to run. */
+  readonly commands: string[];
+}
+
+/** Every ```sh block, in order, with the invisible mark (an HTML comment) right before its fence. */
+export function commandBlocks(markdown: string): CommandBlock[] {
+  return [...markdown.matchAll(/(?:^<!-- test:cluster (\S+) (\S+) -->\n)?^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((block) => {
+    const [, mode, name, body = ''] = block;
+    const commands = body.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+    return { marker: mode === undefined || name === undefined ? undefined : { mode, name }, commands };
+  });
+}
+
 /** The inline code spans of a Markdown document (`…`), e.g. the `--set …` fragments a paragraph suggests. */
 export function inlineCode(markdown: string): string[] {
   const withoutBlocks = markdown.replace(/^```[\s\S]*?^```$/gm, '');

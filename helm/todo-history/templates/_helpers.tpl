@@ -248,6 +248,10 @@ of their own. A migration that adopts a big table runs far longer than any state
 {{ include "todo-history.databaseSettings" . }}
 DATABASE_STATEMENT_TIMEOUT_MS: {{ .Values.migration.statementTimeoutMs | default 0 | int | quote }}
 DATABASE_LOCK_TIMEOUT_MS: {{ dig "lockTimeoutMs" 10000 .Values.migration | int | quote }}
+{{- $timescaledb := .Values.timescaledb | default dict }}
+TIMESCALEDB_COMPRESS_AFTER_DAYS: {{ dig "compressAfterDays" 0 $timescaledb | int | quote }}
+TIMESCALEDB_DROP_RAW_AFTER_DAYS: {{ dig "dropRawAfterDays" 0 $timescaledb | int | quote }}
+TIMESCALEDB_SUMMARY_REFRESH_DAYS: {{ dig "summaryRefreshDays" 0 $timescaledb | int | quote }}
 LOG_LEVEL: {{ .Values.log.level | quote }}
 {{- end }}
 

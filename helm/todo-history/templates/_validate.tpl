@@ -41,6 +41,26 @@ cross-field checks, so that a bad combination fails at `helm install` rather tha
 {{- if and $values.keda.enabled (gt (int $values.keda.minReplicas) (int $values.kafka.topic.partitions)) }}
 {{- fail "keda.minReplicas must not exceed kafka.topic.partitions: KEDA caps the replicas at the partition count" }}
 {{- end }}
+{{- /* Dropped days keep their summaries only while the summaries' refresh never reaches back to them. */}}
+{{- $timescaledb := $values.timescaledb | default dict }}
+{{- $compress := dig "compressAfterDays" 0 $timescaledb | int }}
+{{- $drop := dig "dropRawAfterDays" 0 $timescaledb | int }}
+{{- $refresh := dig "summaryRefreshDays" 0 $timescaledb | int }}
+{{- if and (eq $values.database.timescaledb "off") (or $compress $drop $refresh) }}
+{{- fail "timescaledb.compressAfterDays, dropRawAfterDays and summaryRefreshDays must be 0 with database.timescaledb off: a plain table has no such policy" }}
+{{- end }}
+{{- if and (gt $refresh 0) (lt $refresh 3) }}
+{{- fail "timescaledb.summaryRefreshDays must be 0 (the whole history) or at least 3: the refresh leaves out the newest day and covers at least two" }}
+{{- end }}
+{{- if and (gt $drop 0) (le $drop 3) }}
+{{- fail "timescaledb.dropRawAfterDays must be 0 (rows kept for ever) or more than 3: the summaries' refresh needs at least 3 days of rows" }}
+{{- end }}
+{{- if and (gt $drop 0) (or (eq $refresh 0) (ge $refresh $drop)) }}
+{{- fail (printf "timescaledb.dropRawAfterDays (%d) needs timescaledb.summaryRefreshDays from 3 to %d: a summary refresh reaching back to dropped days would recount them from no rows" $drop (sub $drop 1)) }}
+{{- end }}
+{{- if and (gt $compress 0) (gt $drop 0) (ge $compress $drop) }}
+{{- fail "timescaledb.compressAfterDays must be less than timescaledb.dropRawAfterDays, or chunks are dropped before they are compressed" }}
+{{- end }}
 {{- if $values.scaler.enabled }}
 {{- $election := $values.scaler.leaderElection }}
 {{- if gt (int $values.scaler.minReplicas) (int $values.scaler.maxReplicas) }}
