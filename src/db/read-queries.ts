@@ -232,8 +232,8 @@ export async function getGroupsSummary(db: Kysely<Database>, options: ReadOption
 
 /**
  * Whether the task summaries (`todo_task_activity_daily` and `_hourly`) exist: continuous aggregates on
- * TimescaleDB, absent on plain PostgreSQL, where the task summary reads the group's rows. Looked up once per Kysely instance; a
- * failed look-up is not kept.
+ * TimescaleDB, absent on plain PostgreSQL, where the task summary reads the group's rows. Looked up once
+ * per Kysely instance; a failed look-up is not kept.
  */
 const taskSummaryExists = new WeakMap<Kysely<Database>, Promise<boolean>>();
 
