@@ -129,7 +129,8 @@ const recentKeyWalkLimit = 25_600;
 /**
  * The keys that can be among the `limit` most recently active in the window, or undefined when more than
  * `recentKeyWalkLimit` entries would have to be read to know. The window's pieces are walked newest first
- * (rows by timestamp, summary buckets by their last activity), and the first entry of a key is its last
+ * (rows by timestamp; summary buckets by bucket, then last activity: the same order, as a bucket's last
+ * activity lies within it, through the bucket's index), and the first entry of a key is its last
  * activity in the window: once `limit` keys have been seen whose first entry is newer than the last entry
  * read, no key unseen can rank before them. Ties on the limit-th key's last activity are all kept.
  */
@@ -147,7 +148,7 @@ async function recentKeys(
         ? sql`(SELECT ${id} AS id, ${name} AS name, timestamp AS at FROM todo_event_logs
                WHERE ${source.rows} AND ${timeBounds('timestamp', range)} ORDER BY timestamp DESC LIMIT ${entries})`
         : sql`(SELECT ${id} AS id, ${name} AS name, last_activity AS at FROM ${sql.table(source.summaries[from])}
-               WHERE ${source.rows} AND ${timeBounds('last_activity', range)} ORDER BY last_activity DESC LIMIT ${entries})`,
+               WHERE ${source.rows} AND ${timeBounds(from, range)} ORDER BY ${sql.ref(from)} DESC, last_activity DESC LIMIT ${entries})`,
     );
   for (let entries = 2 * Math.max(limit, 1); entries <= recentKeyWalkLimit; entries *= 4) {
     const { rows } = await sql<RecentKey>`
