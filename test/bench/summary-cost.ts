@@ -14,6 +14,7 @@ import { benchEvents } from './bench-events.js';
 import { insertGeneratedEventRows } from './generated-event-rows.js';
 import { copyRows, unnestRows } from './insert-strategies.js';
 import { percentile } from './percentile.js';
+import { summaryTriggerCost } from './summary-trigger-cost.js';
 import { judgeTargets } from './targets.js';
 import { timeReadQueries, type QueryTiming, type ReadWindows } from './read-query-timings.js';
 
@@ -22,7 +23,9 @@ refuseOtherNodeMajor('npm run bench:summaries');
 /**
  * `npm run bench:summaries`: what the per-day summaries cost and save on a PostgreSQL of its own. The write
  * cost: rows/s of COPY and of the consumer's unnest writer (the benchmark's rows, 1,000 per transaction)
- * with the group summary's triggers and with them dropped, alternating, `--rounds` times. The read side:
+ * with the group summary's triggers and with them dropped, alternating, `--rounds` times; and the insert
+ * trigger's own time per 1,000 rows with the per-day summary only and with the per-hour one too, measured
+ * by EXPLAIN ANALYZE (`--trigger-statements` statements each). The read side:
  * the summary queries against the scans (on plain PostgreSQL `getGroupTasksSummary` is one, through
  * `idx_group_id`), on a table of `--query-rows` rows spread over 30 days. Then the four read queries as
  * `npm run bench` times them (no window, the last day, each in turn), on tables of each of `--read-rows`
@@ -39,7 +42,8 @@ const { values: options } = parseArgs({
     'read-rows': { type: 'string', default: '1000000,10000000' },
     'timescaledb-read-rows': { type: 'string' },
     'read-samples': { type: 'string', default: '60' },
-    phases: { type: 'string', default: 'write,query,read' },
+    phases: { type: 'string', default: 'write,trigger,query,read' },
+    'trigger-statements': { type: 'string', default: '200' },
   },
 });
 const rowCount = Number(options.rows);
@@ -186,6 +190,11 @@ try {
     }
   }
 
+  const triggerCost = phases.has('trigger') ? await summaryTriggerCost(server.url, Number(options['trigger-statements'])) : undefined;
+  for (const [summaries, cost] of Object.entries(triggerCost ?? {})) {
+    log(`insert trigger, ${summaries} summaries: ${cost.statementMs.toFixed(1)} ms of statement and ${cost.triggerMs.toFixed(1)} ms of trigger per 1,000 rows`);
+  }
+
   const queryTables: Record<string, unknown> = {};
   if (phases.has('query')) {
     for (const stableNames of [true, false]) queryTables[stableNames ? 'stable names' : 'benchmark names (random per event)'] = await timeQueries(server.url, stableNames);
@@ -231,6 +240,7 @@ try {
     parameters: { rowCount, perTransaction, rounds, queryRows, repeats },
     writeRowsPerSecond: Object.fromEntries(Object.entries(writeRates).map(([key, rates]) => [key, rates.map(Math.round)])),
     writeMedianRowsPerSecond: Object.fromEntries(Object.entries(writeRates).map(([key, rates]) => [key, median(rates)])),
+    triggerMsPerThousandRows: triggerCost,
     queryTables,
     readQueries,
   }, null, 2)}\n`);
