@@ -60,10 +60,22 @@ export interface TodoTaskActivityDailyTable {
   last_activity: Date;
 }
 
+/** `todo_group_activity_hourly`: the same per UTC hour (README, "Summaries"). */
+export interface TodoGroupActivityHourlyTable extends Omit<TodoGroupActivityDailyTable, 'day'> {
+  hour: Date;
+}
+
+/** `todo_task_activity_hourly`: the task summary per UTC hour; a continuous aggregate, on TimescaleDB only. */
+export interface TodoTaskActivityHourlyTable extends Omit<TodoTaskActivityDailyTable, 'day'> {
+  hour: Date;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   todo_event_logs: TodoEventLogsTable;
   todo_event_log_offsets: TodoEventLogOffsetsTable;
   todo_group_activity_daily: TodoGroupActivityDailyTable;
   todo_task_activity_daily: TodoTaskActivityDailyTable;
+  todo_group_activity_hourly: TodoGroupActivityHourlyTable;
+  todo_task_activity_hourly: TodoTaskActivityHourlyTable;
 }

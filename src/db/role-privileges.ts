@@ -23,13 +23,15 @@ interface PrivilegeRow {
   update_offsets: boolean | null;
   read_group_summary: boolean | null;
   read_task_summary: boolean | null;
+  read_group_hourly: boolean | null;
+  read_task_hourly: boolean | null;
 }
 
 /**
  * The least the role needs, checked with PostgreSQL's own `has_*_privilege`: `consume` inserts rows (the id
  * sequence's `nextval` needs USAGE), reads and advances the partitions' stored offsets, and reads the
- * migration tables for its schema check; `read` selects rows and each per-day summary that exists (the
- * task summary only on TimescaleDB). The triggers that keep the group summary on plain PostgreSQL are
+ * migration tables for its schema check; `read` selects rows and each per-day and per-hour summary that
+ * exists (the task summaries only on TimescaleDB). The triggers that keep the group summary on plain PostgreSQL are
  * SECURITY DEFINER, so writing rows needs nothing on it. A table that does not exist is not judged here:
  * the schema check says what to migrate.
  */
@@ -41,7 +43,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
              to_regclass('todo_history_migration_level') AS levels,
              to_regclass('todo_event_log_offsets') AS offsets,
              to_regclass('todo_group_activity_daily') AS group_summary,
-             to_regclass('todo_task_activity_daily') AS task_summary
+             to_regclass('todo_task_activity_daily') AS task_summary,
+             to_regclass('todo_group_activity_hourly') AS group_hourly,
+             to_regclass('todo_task_activity_hourly') AS task_hourly
     ), sequences AS (
       SELECT tables.*, CASE WHEN events IS NULL THEN NULL ELSE pg_get_serial_sequence('todo_event_logs', 'id') END AS seq
       FROM tables
@@ -57,7 +61,9 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
            CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'INSERT') END AS insert_offsets,
            CASE WHEN offsets IS NULL THEN NULL ELSE has_table_privilege(offsets, 'UPDATE') END AS update_offsets,
            CASE WHEN group_summary IS NULL THEN NULL ELSE has_table_privilege(group_summary, 'SELECT') END AS read_group_summary,
-           CASE WHEN task_summary IS NULL THEN NULL ELSE has_table_privilege(task_summary, 'SELECT') END AS read_task_summary
+           CASE WHEN task_summary IS NULL THEN NULL ELSE has_table_privilege(task_summary, 'SELECT') END AS read_task_summary,
+           CASE WHEN group_hourly IS NULL THEN NULL ELSE has_table_privilege(group_hourly, 'SELECT') END AS read_group_hourly,
+           CASE WHEN task_hourly IS NULL THEN NULL ELSE has_table_privilege(task_hourly, 'SELECT') END AS read_task_hourly
     FROM sequences`.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the privilege query returned no row');
@@ -78,6 +84,8 @@ export async function missingPrivileges<DB>(db: Kysely<DB>, use: DatabaseUse): P
   } else {
     need(row.read_group_summary, 'SELECT', 'table todo_group_activity_daily', 'todo_group_activity_daily');
     need(row.read_task_summary, 'SELECT', 'table todo_task_activity_daily', 'todo_task_activity_daily');
+    need(row.read_group_hourly, 'SELECT', 'table todo_group_activity_hourly', 'todo_group_activity_hourly');
+    need(row.read_task_hourly, 'SELECT', 'table todo_task_activity_hourly', 'todo_task_activity_hourly');
   }
   return { role: row.role, missing };
 }

@@ -28,7 +28,7 @@ export interface PolicyOutcome {
 }
 
 const table = 'todo_event_logs';
-const summaries = ['todo_group_activity_daily', 'todo_task_activity_daily'];
+const summaries = ['todo_group_activity_daily', 'todo_task_activity_daily', 'todo_group_activity_hourly', 'todo_task_activity_hourly'];
 
 function daysInterval(days: number): RawBuilder<unknown> {
   return sql`make_interval(days => ${days === 0 ? null : days}::int)`;

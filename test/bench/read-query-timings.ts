@@ -30,16 +30,20 @@ async function timeQuery(samples: number, budgetMs: number, run: (index: number)
   return { p50Ms: percentile(durations, 0.5), p95Ms: percentile(durations, 0.95), samples: durations.length };
 }
 
+/** Which windows the calls ask for: none, the last day before the newest row, or each in turn. */
+export type ReadWindows = 'alternate' | 'none' | 'last day';
+
 /**
  * The four read queries, each called `samples` times (fewer when one query's calls pass `budgetMs`,
  * at least once) with arguments drawn from the benchmark's own groups and tasks: the default limit of
- * 100, and for every other call a window of the last day of events before the newest row.
+ * 100, and (`alternate`, the default) for every other call a window of the last day of events before the
+ * newest row, which starts and ends inside an hour.
  */
-export async function timeReadQueries(db: Kysely<Database>, samples: number, budgetMs: number): Promise<Record<string, QueryTiming>> {
+export async function timeReadQueries(db: Kysely<Database>, samples: number, budgetMs: number, windows: ReadWindows = 'alternate'): Promise<Record<string, QueryTiming>> {
   const newest = await db.selectFrom('todo_event_logs').select((eb) => eb.fn.max('timestamp').as('newest')).executeTakeFirst();
   const until = new Date(new Date(newest?.newest ?? Date.now()).getTime() + 1);
   const lastDay = { since: new Date(until.getTime() - 86_400_000), until };
-  const options = (index: number) => (index % 2 === 0 ? {} : lastDay);
+  const options = (index: number) => (windows === 'none' || (windows === 'alternate' && index % 2 === 0) ? {} : lastDay);
   const next = lcg(16);
   const group = () => `group-${Math.floor(next() * benchGroupCount)}`;
   const task = () => `task-${Math.floor(next() * benchGroupCount * benchTasksPerGroup)}`;

@@ -19,10 +19,16 @@ const groupIds = ['g0', 'g1', 'g2', 'g3'];
 const dayStart = Date.parse('2025-11-08T00:00:00Z');
 const dayMs = 86_400_000;
 
-/** Four days, with extra weight on instants at and next to midnight, where whole days and edges meet. */
+const hourMs = 3_600_000;
+
+/**
+ * Four days, with extra weight on instants at and next to midnight and the hours, where whole days, whole
+ * hours and the rows of partial hours meet.
+ */
 const instantMs = fc.oneof(
   fc.integer({ min: 0, max: 4 * dayMs - 1 }),
   fc.integer({ min: 0, max: 4 }).chain((day) => fc.constantFrom(day * dayMs, day * dayMs - 1, day * dayMs + 1)),
+  fc.integer({ min: 0, max: 4 * 24 }).chain((hour) => fc.constantFrom(hour * hourMs, hour * hourMs - 1, hour * hourMs + 1)),
 );
 
 /** A timestamp with microseconds, which the table keeps and a JavaScript Date does not. */
@@ -230,6 +236,70 @@ describe('per-day activity summaries on PostgreSQL: the group summary maintained
     const summary = await getGroupsSummary(database.db, { limit: 1000 });
     assert.equal(summary.reduce((total, group) => total + group.logCount, 0), 2 * 40 * 150);
     await assertSummariesMatchScan(database.db, [{ limit: 1000 }, { since: new Date(dayStart + dayMs / 2), until: new Date(dayStart + 2 * dayMs + 7) }]);
+  });
+});
+
+describe('summaries of a window with more rows than the walk for the most recent keys reads', () => {
+  let database: TestDatabase;
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  it('count every row when fewer keys than the limit hold the window\'s rows, and the limit\'s ties when more do', async () => {
+    // 30,000 rows within two hours over three keys: the walk gives up and every key is counted.
+    const rowAt = (ms: number, groupId: string, groupName: string | null, partition: number, offset: number): TodoEventLogRow => ({
+      timestamp: new Date(dayStart + ms).toISOString(), eventType: 'updated', entity: 'Task', entityId: `t${offset % 5}`,
+      groupId, groupName, taskId: `t${offset % 5}`, taskName: null, changes: null, userName: null, workspace: null, eventData: null,
+      kafka: { topic: 'summaries-walk', partition, offset: String(offset) },
+    });
+    const rows = Array.from({ length: 30_000 }, (_, i) => rowAt(10 * hourMs + i * 200, `g${i % 3}`, i % 3 === 2 ? null : 'Alpha', 0, i));
+    // Then 40 keys whose last rows share one instant: a limit of 5 cuts through the tie by the key.
+    const tied = Array.from({ length: 40 }, (_, i) => rowAt(12 * hourMs + 30_000, `tie${i}`, 'Alpha', 1, i));
+    await copyRows(database.url, [...rows, ...tied], 5000);
+    const windows: ReadOptions[] = [
+      {}, { limit: 5 }, { since: new Date(dayStart + 10 * hourMs + 1), until: new Date(dayStart + 12 * hourMs + 1) },
+      { since: new Date(dayStart + 10 * hourMs + 1), until: new Date(dayStart + 12 * hourMs + 30_001), limit: 5 },
+      { since: new Date(dayStart + 10 * hourMs + 1), until: new Date(dayStart + 12 * hourMs + 30_000), limit: 2 },
+    ];
+    await assertSummariesMatchScan(database.db, windows);
+    assert.deepEqual((await getGroupsSummary(database.db, { limit: 5 })).map((group) => group.groupId), ['tie0', 'tie1', 'tie10', 'tie11', 'tie12']);
+  });
+});
+
+describe('the hourly summaries migration on a table that already holds rows and per-day summaries', () => {
+  let database: TestDatabase;
+
+  before(async () => {
+    database = await createTestDatabase({ migrated: false });
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  it('backfills the hourly summary from every existing row, and the triggers keep both current after it', async () => {
+    const hourlyMigration = '2026-12-06T00-04-00_hourly-activity-summaries';
+    const earlier = (await loadBuildMigrations()).filter((m) => m.name < hourlyMigration);
+    const before = await migrate(database.db, 'latest', earlier);
+    assert.ok(before.kind === 'ran' && before.result.error === undefined);
+    await store(database, fc.sample(event, { numRuns: 300, seed: 25 }));
+
+    const after = await migrate(database.db, 'latest');
+    assert.ok(after.kind === 'ran' && after.result.error === undefined, String(after.kind === 'ran' ? after.result.error : after.kind));
+    const edges: ReadOptions[] = [
+      {}, { limit: 2 }, { since: new Date(dayStart + dayMs + 5), until: new Date(dayStart + 3 * dayMs - hourMs + 7) },
+      { since: new Date(dayStart + 30 * 60_000), until: new Date(dayStart + 2 * hourMs + 1) }, { since: new Date(dayStart + 3 * dayMs + hourMs - 1) },
+    ];
+    await assertSummariesMatchScan(database.db, edges);
+
+    await store(database, fc.sample(event, { numRuns: 50, seed: 26 }));
+    await sql`DELETE FROM todo_event_logs WHERE id % 4 = 0`.execute(database.db);
+    await assertSummariesMatchScan(database.db, edges);
   });
 });
 

@@ -25,7 +25,7 @@ function readmeGrants(consumer: string, reader: string): string[] {
     `GRANT USAGE ON SEQUENCE todo_event_logs_id_seq TO ${consumer}`,
     `GRANT SELECT, INSERT, UPDATE ON todo_event_log_offsets TO ${consumer}`,
     `GRANT SELECT ON kysely_migration, todo_history_migration_level TO ${consumer}`,
-    `GRANT SELECT ON todo_event_logs, todo_group_activity_daily TO ${reader}`,
+    `GRANT SELECT ON todo_event_logs, todo_group_activity_daily, todo_group_activity_hourly TO ${reader}`,
   ];
 }
 
@@ -150,14 +150,15 @@ describe('least privilege: migrations as the owner, the consumer and `logs` with
     assert.equal(consume.code, 1, consume.output);
     assert.match(fatalLines(consume.output)[0] ?? '', new RegExp(`database role \\\\"${reader.name}\\\\" lacks INSERT on table todo_event_logs, USAGE on sequence`));
 
-    await asOwner([`REVOKE SELECT ON todo_event_logs, todo_group_activity_daily FROM ${reader.name}`]);
+    await asOwner([`REVOKE SELECT ON todo_event_logs, todo_group_activity_daily, todo_group_activity_hourly FROM ${reader.name}`]);
     const logs = await runCli(['logs', 'groups'], { DATABASE_URL: reader.url, KAFKA_BROKERS: brokers().join(',') });
     assert.equal(logs.code, 1, logs.output);
     assert.match(
       logs.output,
       new RegExp(
-        `lacks SELECT on table todo_event_logs, SELECT on table todo_group_activity_daily; as the schema's owner run: ` +
-          `GRANT SELECT ON todo_event_logs TO ${reader.name}; GRANT SELECT ON todo_group_activity_daily TO ${reader.name};`,
+        `lacks SELECT on table todo_event_logs, SELECT on table todo_group_activity_daily, SELECT on table todo_group_activity_hourly; ` +
+          `as the schema's owner run: GRANT SELECT ON todo_event_logs TO ${reader.name}; GRANT SELECT ON todo_group_activity_daily TO ${reader.name}; ` +
+          `GRANT SELECT ON todo_group_activity_hourly TO ${reader.name};`,
       ),
     );
     assert.ok(!logs.output.includes(reader.password));

@@ -142,6 +142,8 @@ describe(`on TimescaleDB (${realServer === undefined ? 'PGlite with the extensio
   const windows: ReadOptions[] = [
     {}, { limit: 1 }, { since: new Date('2025-11-11T00:00:00Z') }, { until: new Date('2025-11-12T10:00:00Z') },
     { since: new Date('2025-11-10T10:30:00Z'), until: new Date('2025-11-13T00:00:01Z') }, { since: new Date('2025-11-11T09:00:00Z'), until: new Date('2025-11-11T11:00:00Z') },
+    // Edges inside hours, next to the rows at 10:00 and 10:00:00.5: rows, whole hours, rows.
+    { since: new Date('2025-11-10T10:59:59.999Z'), until: new Date('2025-11-11T10:00:00.5Z') }, { since: new Date('2025-11-11T10:00:00.001Z'), until: new Date('2025-11-12T23:59:59.999Z'), limit: 1 },
   ];
 
   async function assertSummariesMatchScan(): Promise<void> {
@@ -158,16 +160,18 @@ describe(`on TimescaleDB (${realServer === undefined ? 'PGlite with the extensio
       SELECT view_name AS view, materialized_only AS "materializedOnly" FROM timescaledb_information.continuous_aggregates ORDER BY view_name`.execute(db);
     assert.deepEqual(views, [
       { view: 'todo_group_activity_daily', materializedOnly: false },
+      { view: 'todo_group_activity_hourly', materializedOnly: false },
       { view: 'todo_task_activity_daily', materializedOnly: false },
+      { view: 'todo_task_activity_hourly', materializedOnly: false },
     ]);
     const { rows: policies } = await sql<{ view: string; schedule: string; config: { start_offset: unknown; end_offset: string } }>`
       SELECT hypertable_name AS view, schedule_interval::text AS schedule, config FROM timescaledb_information.jobs
       WHERE proc_name = 'policy_refresh_continuous_aggregate' ORDER BY job_id`.execute(db);
-    assert.equal(policies.length, 2);
+    assert.equal(policies.length, 4);
     for (const policy of policies) {
       assert.equal(policy.schedule, '00:05:00');
       assert.equal(policy.config.start_offset, null);
-      assert.equal(policy.config.end_offset, '1 day');
+      assert.equal(policy.config.end_offset, policy.view.endsWith('_hourly') ? '01:00:00' : '1 day', policy.view);
     }
     const { rows: triggers } = await sql<{ count: number }>`
       SELECT count(*)::int AS count FROM pg_trigger WHERE tgrelid = 'todo_event_logs'::regclass AND tgname LIKE 'todo_history_%'`.execute(db);

@@ -135,7 +135,9 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       const db = await database({});
       assert.deepEqual((await policyJobs(db)).map(({ proc, relation, after }) => [proc, relation, after]), [
         ['policy_refresh_continuous_aggregate', 'todo_group_activity_daily', null],
+        ['policy_refresh_continuous_aggregate', 'todo_group_activity_hourly', null],
         ['policy_refresh_continuous_aggregate', 'todo_task_activity_daily', null],
+        ['policy_refresh_continuous_aggregate', 'todo_task_activity_hourly', null],
       ]);
 
       const on = { TIMESCALEDB_COMPRESS_AFTER_DAYS: '7', TIMESCALEDB_DROP_RAW_AFTER_DAYS: '90', TIMESCALEDB_SUMMARY_REFRESH_DAYS: '30' };
@@ -148,7 +150,9 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       assert.deepEqual(jobs.map(({ proc, relation, after }) => [proc, relation, after]), [
         ['policy_compression', 'todo_event_logs', '7 days'],
         ['policy_refresh_continuous_aggregate', 'todo_group_activity_daily', '30 days'],
+        ['policy_refresh_continuous_aggregate', 'todo_group_activity_hourly', '30 days'],
         ['policy_refresh_continuous_aggregate', 'todo_task_activity_daily', '30 days'],
+        ['policy_refresh_continuous_aggregate', 'todo_task_activity_hourly', '30 days'],
         ['policy_retention', 'todo_event_logs', '90 days'],
       ]);
       const { rows: settings } = await sql<{ segmentby: string; orderby: string }>`
@@ -175,6 +179,8 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       assert.deepEqual((await policyJobs(db)).map(({ proc, after }) => [proc, after]), [
         ['policy_refresh_continuous_aggregate', null],
         ['policy_refresh_continuous_aggregate', null],
+        ['policy_refresh_continuous_aggregate', null],
+        ['policy_refresh_continuous_aggregate', null],
       ]);
     });
 
@@ -185,8 +191,9 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       const recentDays = [61, 60, 55, 50, 20, 10, 2, 1, 0];
       await writeEventLogs(db.db, [...rowsOnDays(oldDays, 0), ...rowsOnDays(recentDays, 1_000)], 5_000);
       // The summaries' history as it was materialized while those days were recent.
-      await sql`CALL refresh_continuous_aggregate('todo_group_activity_daily', NULL, ${at(1)}::timestamptz)`.execute(db.db);
-      await sql`CALL refresh_continuous_aggregate('todo_task_activity_daily', NULL, ${at(1)}::timestamptz)`.execute(db.db);
+      for (const summary of ['todo_group_activity_daily', 'todo_task_activity_daily', 'todo_group_activity_hourly', 'todo_task_activity_hourly']) {
+        await sql`CALL refresh_continuous_aggregate(${summary}::regclass, NULL, ${at(1)}::timestamptz)`.execute(db.db);
+      }
 
       const before = await readAnswers(db.db);
       assert.deepEqual(await getGroupsSummary(db.db, {}), await scannedGroupsSummary(db.db, {}));
@@ -197,7 +204,7 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       assert.equal(compressed.length, oldDays.length + 6);
       assert.deepEqual(await chunks(db), { compressed: oldDays.length + 6, uncompressed: 3 });
       assert.deepEqual(await readAnswers(db.db), before, 'the same answers from compressed chunks');
-      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 2);
+      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 4);
       assert.deepEqual(await readAnswers(db.db), before, 'the same answers after the summaries were refreshed over compressed chunks');
 
       const summaryBefore = await getGroupsSummary(db.db, {});
@@ -210,7 +217,7 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       assert.deepEqual(left, [{ rows: 0 }], 'retention dropped the raw rows of the old days');
       assert.deepEqual(await chunks(db), { compressed: 6, uncompressed: 3 });
       // drop_chunks marked the dropped days as changed: a refresh reaching back to them would count them from no rows.
-      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 2);
+      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 4);
       assert.deepEqual(await getGroupsSummary(db.db, oldWindow), oldSummaryBefore);
       assert.deepEqual(await getGroupTasksSummary(db.db, 'group-c', oldWindow), oldTasksBefore);
       assert.deepEqual(await getGroupsSummary(db.db, {}), summaryBefore);
@@ -249,7 +256,7 @@ describe('TimescaleDB compression and retention policies, set by migrate', () =>
       assert.equal(await db.rowCount(), 101);
       const offsets = await db.db.selectFrom('todo_event_log_offsets').select('next_offset').execute();
       assert.deepEqual(offsets, [{ next_offset: '101' }]);
-      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 2);
+      assert.equal(await runJobs(db, 'policy_refresh_continuous_aggregate'), 4);
       const groupB = (await getGroupsSummary(db.db, { since: at(20), until: at(19) })).find((group) => group.groupId === 'group-b');
       assert.equal(groupB?.logCount, 34, 'the summary counts the late event once: offsets 1, 4, …, 97 and 100');
     });

@@ -133,21 +133,22 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
       FROM timescaledb_information.jobs j
       JOIN timescaledb_information.continuous_aggregates c ON c.view_name = j.hypertable_name
       WHERE j.proc_name = 'policy_refresh_continuous_aggregate' ORDER BY c.view_name`.execute(db.db);
-    assert.deepEqual(jobs.map((job) => job.view), ['todo_group_activity_daily', 'todo_task_activity_daily']);
+    assert.deepEqual(jobs.map((job) => job.view), ['todo_group_activity_daily', 'todo_group_activity_hourly', 'todo_task_activity_daily', 'todo_task_activity_hourly']);
     const since = new Date();
     for (const { job } of jobs) await sql`SELECT alter_job(${job}, scheduled => true, schedule_interval => interval '1 second', next_start => now())`.execute(db.db);
     await waitFor(
-      'both refresh jobs to succeed after the schedule changed',
+      'every refresh job to succeed after the schedule changed',
       async () => (await sql<{ job: number; successes: number; finished: Date | null }>`
         SELECT job_id AS job, total_successes::int AS successes, last_successful_finish AS finished
         FROM timescaledb_information.job_stats WHERE job_id IN (${sql.join(jobs.map(({ job }) => job))})`.execute(db.db)).rows,
-      (stats) => stats.length === 2 && stats.every((stat) => stat.finished !== null && stat.finished > since),
+      (stats) => stats.length === 4 && stats.every((stat) => stat.finished !== null && stat.finished > since),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    for (const { schema, table } of jobs) {
-      const { rows } = await sql<{ days: number; logs: number }>`
-        SELECT count(DISTINCT day)::int AS days, sum(log_count)::int AS logs FROM ${sql.table(`${schema}.${table}`)}`.execute(db.db);
-      assert.deepEqual(rows, [{ days: 3, logs: 30 }], `${table} materialized by the job`);
+    for (const { view, schema, table } of jobs) {
+      const bucket = view.endsWith('_hourly') ? 'hour' : 'day';
+      const { rows } = await sql<{ buckets: number; logs: number }>`
+        SELECT count(DISTINCT ${sql.ref(bucket)})::int AS buckets, sum(log_count)::int AS logs FROM ${sql.table(`${schema}.${table}`)}`.execute(db.db);
+      assert.deepEqual(rows, [{ buckets: 3, logs: 30 }], `${view} materialized by the job`);
     }
   });
 
@@ -160,7 +161,7 @@ describe('on a real TimescaleDB server', { skip: server === undefined ? withoutR
       `GRANT SELECT, INSERT, UPDATE ON todo_event_log_offsets TO ${name}`,
       `GRANT SELECT ON kysely_migration, todo_history_migration_level TO ${name}`,
     ]);
-    const reader = await roleWith(db, 'ts_reader', (name) => [`GRANT SELECT ON todo_event_logs, todo_group_activity_daily, todo_task_activity_daily TO ${name}`]);
+    const reader = await roleWith(db, 'ts_reader', (name) => [`GRANT SELECT ON todo_event_logs, todo_group_activity_daily, todo_task_activity_daily, todo_group_activity_hourly, todo_task_activity_hourly TO ${name}`]);
     await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(db.db);
     await stream.produce(Array.from({ length: 600 }, (_, i) => eventOnDay(i, i % 30)));
     const running = startCli(['consume'], { ...stream.consumerEnv(), DATABASE_URL: consumer, HTTP_PORT: String(await findFreePort()) });

@@ -41,6 +41,11 @@ describe('judgeTargets', () => {
     assert.equal(judgeTargets({ ...none, cpuPerMillion: { consumer: 18.1, floor: 12 } })[0]?.met, false);
   });
 
+  it('names the database of the read queries when the figures say which', () => {
+    const lines = judgeTargets({ ...none, readQueriesP95Ms: { rows: 1_000_000, on: 'TimescaleDB', byQuery: { 'getGroupsSummary, last day': 61.5 } } });
+    assert.deepEqual(lines, [{ name: 'getGroupsSummary, last day p95 on 1000000 rows, TimescaleDB', figure: '61.5 ms', target: '≤ 50 ms', met: false }]);
+  });
+
   it('leaves out the targets of phases that did not run', () => {
     assert.deepEqual(judgeTargets(none), []);
     assert.deepEqual(judgeTargets({ ...none, longRunSteps: { PostgreSQL: [30_000] } }), []);
