@@ -4,6 +4,15 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 export const compatibilityLevel = 1;
 
 /**
+ * Outside one transaction, so that the backfill of a large table goes in batches that each hold writers
+ * off briefly. Run again after an interruption, it skips what committed and recounts every hour again.
+ */
+export const runsInTransaction = false;
+
+/** About this many rows per backfill batch (whole days: a day with more is one batch of its own). */
+const rowsPerBatch = 100_000;
+
+/**
  * Per-hour summaries beside the per-day ones, so a window's partial days are read from whole hours and
  * at most two partial hours of rows: `todo_group_activity_hourly` and, on a hypertable only,
  * `todo_task_activity_hourly`, with the columns of their per-day twins and `hour` for `day`.
@@ -13,18 +22,79 @@ export const compatibilityLevel = 1;
  * same statement-level triggers as the per-day one: the insert trigger's function now upserts both (per day
  * first, then per hour: one lock order for every writer), and a DELETE or UPDATE recounts the group-hours it
  * touched as well as the group-days. The functions keep the pinned `pg_catalog, pg_temp` search_path with
- * every object of ours named with its schema. Writers are held off (SHARE ROW EXCLUSIVE, what CREATE TRIGGER
- * takes) from before the functions change until the backfill is committed, so every row counts once.
+ * every object of ours named with its schema. The table, its functions and grants are created in one
+ * transaction; then the rows that were there are counted in batches of whole days, each recounting its
+ * hours under the EXCLUSIVE lock on the hourly summary that a DELETE's recount takes: a writer's trigger
+ * waits for the batch, so a row is either in the batch's snapshot or counted by its trigger after it.
  * The tables get an index on their bucket, which the read queries walk newest first (on TimescaleDB the
  * materialization's own index on the bucket serves). Roles that may read the per-day summary get SELECT on
  * the hourly one.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const schema = await currentSchema(db);
-  if (await isContinuousAggregate(db)) await createContinuousAggregates(db, schema);
-  else await createTriggerMaintainedTable(db, schema);
-  await copyReadGrants(db, 'todo_group_activity_daily', 'todo_group_activity_hourly');
-  await copyReadGrants(db, 'todo_task_activity_daily', 'todo_task_activity_hourly');
+  const continuous = await isContinuousAggregate(db);
+  await db.transaction().execute(async (trx) => {
+    if (await hourlySummaryExists(trx)) return;
+    if (continuous) await createContinuousAggregates(trx, schema);
+    else await createTriggerMaintainedTable(trx, schema);
+    await copyReadGrants(trx, 'todo_group_activity_daily', 'todo_group_activity_hourly');
+    await copyReadGrants(trx, 'todo_task_activity_daily', 'todo_task_activity_hourly');
+  });
+  if (!continuous) await backfillByDays(db, schema);
+}
+
+async function hourlySummaryExists(db: Kysely<unknown>): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass('todo_group_activity_hourly') IS NOT NULL AS exists`.execute(db);
+  return rows[0]?.exists === true;
+}
+
+/** Recounts the hours of every day that held rows when the trigger changed, about `rowsPerBatch` rows at a time. */
+async function backfillByDays(db: Kysely<unknown>, schema: string): Promise<void> {
+  const events = sql.table(`${schema}.todo_event_logs`);
+  const hourly = sql.table(`${schema}.todo_group_activity_hourly`);
+  const { rows } = await sql<{ first: Date | null; last: Date | null }>`SELECT min(timestamp) AS first, max(timestamp) AS last FROM ${events}`.execute(db);
+  const first = rows[0]?.first;
+  const last = rows[0]?.last;
+  if (first == null || last == null) return;
+  const end = await dayAfter(db, last);
+  let from = await dayOf(db, first);
+  while (from < end) {
+    const to = await batchEnd(db, events, from, end);
+    await db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE ${hourly} IN EXCLUSIVE MODE`.execute(trx);
+      await sql`DELETE FROM ${hourly} WHERE hour >= ${from} AND hour < ${to}`.execute(trx);
+      await sql`
+        INSERT INTO ${hourly} (hour, group_id, group_name, log_count, last_activity)
+        SELECT date_bin(INTERVAL '1 hour', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS hour,
+               group_id, group_name, count(*), max(timestamp)
+        FROM ${events} WHERE group_id IS NOT NULL AND timestamp >= ${from} AND timestamp < ${to}
+        GROUP BY group_id, group_name, hour`.execute(trx);
+    });
+    from = to;
+  }
+}
+
+async function dayOf(db: Kysely<unknown>, time: Date): Promise<Date> {
+  const { rows } = await sql<{ day: Date }>`
+    SELECT date_bin(INTERVAL '1 day', ${time}::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day`.execute(db);
+  return rows[0]?.day ?? time;
+}
+
+async function dayAfter(db: Kysely<unknown>, time: Date): Promise<Date> {
+  const { rows } = await sql<{ day: Date }>`
+    SELECT date_bin(INTERVAL '1 day', ${time}::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00') + INTERVAL '1 day' AS day`.execute(db);
+  return rows[0]?.day ?? time;
+}
+
+/** The start of the day after the one holding the `rowsPerBatch`-th row from `from` (through the primary key), at most `end`. */
+async function batchEnd(db: Kysely<unknown>, events: RawBuilder<unknown>, from: Date, end: Date): Promise<Date> {
+  const { rows } = await sql<{ timestamp: Date }>`
+    SELECT timestamp FROM ${events} WHERE timestamp >= ${from} AND timestamp < ${end}
+    ORDER BY timestamp OFFSET ${rowsPerBatch} LIMIT 1`.execute(db);
+  const boundary = rows[0]?.timestamp;
+  if (boundary === undefined) return end;
+  const next = await dayAfter(db, boundary);
+  return next < end ? next : end;
 }
 
 async function currentSchema(db: Kysely<unknown>): Promise<string> {
@@ -179,12 +249,6 @@ async function createTriggerMaintainedTable(db: Kysely<unknown>, schema: string)
     END
     $$`.execute(db);
 
-  await sql`
-    INSERT INTO ${hourly} (hour, group_id, group_name, log_count, last_activity)
-    SELECT date_bin(INTERVAL '1 hour', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS hour,
-           group_id, group_name, count(*), max(timestamp)
-    FROM ${events} WHERE group_id IS NOT NULL
-    GROUP BY group_id, group_name, hour`.execute(db);
 }
 
 /** Grants SELECT on `to` to every role that holds it on `from`, where both exist. */

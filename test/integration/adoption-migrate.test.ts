@@ -39,17 +39,21 @@ async function goRowsFingerprint(db: Kysely<Database>, lastId: number): Promise<
   return rows[0] ?? { rows: '0', digest: '' };
 }
 
-/** Summary rows that a scan of todo_event_logs does not give, and scanned ones the summary lacks. */
+/** Summary rows that a scan of todo_event_logs does not give, and scanned ones the summary lacks, over the daily and the hourly summary. */
 async function summaryDifferences(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ differences: string }>`
-    WITH scanned AS (
-      SELECT date_bin(INTERVAL '1 day', timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, group_id, group_name,
-             count(*) AS log_count, max(timestamp) AS last_activity
-      FROM todo_event_logs WHERE group_id IS NOT NULL GROUP BY 1, 2, 3),
-    summary AS (SELECT day, group_id, group_name, log_count, last_activity FROM todo_group_activity_daily)
-    SELECT ((SELECT count(*) FROM (SELECT * FROM scanned EXCEPT SELECT * FROM summary) missing)
-          + (SELECT count(*) FROM (SELECT * FROM summary EXCEPT SELECT * FROM scanned) extra))::text AS differences`.execute(db);
-  return Number(rows[0]?.differences);
+  let differences = 0;
+  for (const [bucket, summary] of [['day', 'todo_group_activity_daily'], ['hour', 'todo_group_activity_hourly']] as const) {
+    const { rows } = await sql<{ differences: string }>`
+      WITH scanned AS (
+        SELECT date_bin(${sql.raw(`INTERVAL '1 ${bucket}'`)}, timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket, group_id, group_name,
+               count(*) AS log_count, max(timestamp) AS last_activity
+        FROM todo_event_logs WHERE group_id IS NOT NULL GROUP BY 1, 2, 3),
+      summary AS (SELECT ${sql.ref(bucket)} AS bucket, group_id, group_name, log_count, last_activity FROM ${sql.table(summary)})
+      SELECT ((SELECT count(*) FROM (SELECT * FROM scanned EXCEPT SELECT * FROM summary) missing)
+            + (SELECT count(*) FROM (SELECT * FROM summary EXCEPT SELECT * FROM scanned) extra))::text AS differences`.execute(db);
+    differences += Number(rows[0]?.differences);
+  }
+  return differences;
 }
 
 /** How many rows each of `writes` left in todo_event_logs: exactly one each, or the ones that are not. */
