@@ -58,6 +58,11 @@ export class ConsumerReplicas {
     }, intervalMs);
   }
 
+  /** One more sample of every replica now, so that a run shorter than the interval has one too. */
+  async sampleMemoryNow(): Promise<void> {
+    await Promise.all(this.replicas.map(async (replica) => replica.samples.push(await readMemorySample(replica.httpPort))));
+  }
+
   /** Each replica's highest value of every memory figure sampled so far, in MiB. */
   peakMemoryMb(): (Record<keyof MemorySample, number> | undefined)[] {
     return this.replicas.map((replica) => peakMemory(replica.samples));

@@ -198,6 +198,7 @@ async function drain(
       onProgress(committed, (performance.now() - started) / 1000);
     });
     const seconds = (performance.now() - started) / 1000;
+    await consumers.sampleMemoryNow();
     const peakRss = consumers.peakRssBytes();
     const peakMemoryMb = consumers.peakMemoryMb();
     const cpuSeconds = sum(consumers.cpuSeconds()) - (first?.cpuSeconds ?? 0);
