@@ -187,6 +187,8 @@ function ofKeys(source: SummarySource, keys: readonly RecentKey[] | undefined): 
  * counted. Ties on the last activity are broken by the key, so a limit always cuts at the same place.
  */
 function summarize(db: Kysely<Database>, source: SummarySource, options: ReadOptions): Promise<SummaryRow[]> {
+  // A caller's own transaction is read in as it is: Kysely cannot nest one.
+  if (db.isTransaction) return summarizeSerially(db, source, options);
   // Both statements read a few thousand index entries: starting parallel workers would cost more than the
   // reads (tens of ms on a busy machine, measured), so this transaction plans without them.
   return db.transaction().execute(async (trx) => {

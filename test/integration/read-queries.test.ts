@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { writeEventLogs } from '../../src/db/event-log-writer.js';
 import type { TodoEventLogRow } from '../../src/events/todo-event-log-row.js';
-import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs } from '../../src/index.js';
+import { getGroupLogs, getGroupsSummary, getGroupTasksSummary, getTaskLogs, type GroupSummary, type TaskSummary } from '../../src/index.js';
 import { runCli } from '../../deploy/local/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -77,6 +78,23 @@ describe('read queries', () => {
       { groupId: 'g1', groupName: 'Alpha', logCount: 4, lastActivity: new Date('2025-11-10T13:00:00Z') },
       { groupId: 'g2', groupName: 'Beta', logCount: 1, lastActivity: new Date('2025-11-10T09:00:00Z') },
     ]);
+  });
+
+  it('answers the summaries inside a transaction of the caller\'s, with the rows that transaction sees', async () => {
+    let inside: { groups: GroupSummary[]; tasks: TaskSummary[] } | undefined;
+    const undo = new Error('roll the deletion back');
+    const outcome = await database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`DELETE FROM todo_event_logs WHERE group_id = 'g2'`.execute(trx);
+        inside = { groups: await getGroupsSummary(trx), tasks: await getGroupTasksSummary(trx, 'g1') };
+        throw undo;
+      })
+      .catch((error: unknown) => error);
+    assert.equal(outcome, undo);
+    assert.deepEqual(inside?.groups.map((group) => group.groupId), ['g1']);
+    assert.deepEqual(inside?.tasks.map((task) => task.taskId), ['t1', 't2']);
+    assert.deepEqual((await getGroupsSummary(database.db)).map((group) => group.groupId), ['g1', 'g2']);
   });
 
   it('getGroupTasksSummary counts a group\'s tasks, most recently active first', async () => {
