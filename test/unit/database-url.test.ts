@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { redactConfig } from '../../src/config/redact-config.js';
 import { connectionConfig } from '../../src/db/create-database.js';
+import { configProblems } from '../support/config-problems.js';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>): readonly string[] => configProblems(env);
 
 function connectionFor(env: Record<string, string>) {
   const { host, port, user, password, database, ssl } = connectionConfig(loadConfig(env).database, 'test');

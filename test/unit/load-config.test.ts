@@ -7,16 +7,9 @@ import { ConfigError } from '../../src/config/config-error.js';
 import { configKeys } from '../../src/config/config-keys.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { redactConfig } from '../../src/config/redact-config.js';
+import { configProblems } from '../support/config-problems.js';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>): readonly string[] => configProblems(env);
 
 function secretFile(content: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'todo-history-config-')), 'secret');

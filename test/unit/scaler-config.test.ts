@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config-error.js';
 import { redactScalerConfig } from '../../src/config/redact-config.js';
 import { loadScalerConfig, scalerConfigKeys } from '../../src/config/scaler-config-schema.js';
+import { configProblems } from '../support/config-problems.js';
 
 const required = { SCALER_DEPLOYMENT: 'todo-history' };
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadScalerConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>): readonly string[] => configProblems(env, loadScalerConfig);
 
 describe('loadScalerConfig', () => {
   it('defaults to client-go\'s lease timings and a namespace and lease name derived at start', () => {

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config-error.js';
 import { migrateOnlyConfigKeys } from '../../src/config/config-keys.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { requestedPolicySettings, timescaledbPolicyProblems } from '../../src/config/timescaledb-policy-problems.js';
+import { configProblems } from '../support/config-problems.js';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>): readonly string[] => configProblems(env);
 
 const policies = (compressAfterDays: number, dropRawAfterDays: number, summaryRefreshDays: number) => ({ compressAfterDays, dropRawAfterDays, summaryRefreshDays });
 
