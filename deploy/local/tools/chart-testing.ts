@@ -6,6 +6,7 @@ import { runCommand } from '../system/run-command.js';
 import { goEnvironment } from './go-module-build.js';
 import { ensureGoTool, GO_TOOL_RECIPES } from './go-tools.js';
 import { YAMALE_VERSION, YAMLLINT_VERSION } from './tool-versions.js';
+import { pathExists } from '../services/path-exists.js';
 
 /** What `ct lint` needs: its binary, the directory of its default chart_schema.yaml and lintconf.yaml, and a PATH with helm, yamllint and yamale. */
 export interface ChartTesting {
@@ -16,15 +17,6 @@ export interface ChartTesting {
 
 const linters = `yamllint-${YAMLLINT_VERSION}-yamale-${YAMALE_VERSION}`;
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * yamllint and yamale at their pinned versions in a virtual environment of the cache, never among the system's
  * Python packages. A venv cannot move (its scripts name its path), so it is built in place and marked complete last.
@@ -32,9 +24,9 @@ async function exists(file: string): Promise<boolean> {
 async function ensureLinters(): Promise<string> {
   const venv = path.join(resolveCacheDir(), 'python', linters);
   const complete = path.join(venv, '.complete');
-  if (await exists(complete)) return path.join(venv, 'bin');
+  if (await pathExists(complete)) return path.join(venv, 'bin');
   return withFileLock(path.join(resolveCacheDir(), 'locks', linters), async () => {
-    if (await exists(complete)) return path.join(venv, 'bin');
+    if (await pathExists(complete)) return path.join(venv, 'bin');
     await fs.rm(venv, { recursive: true, force: true });
     await runCommand('python3', ['-m', 'venv', venv]);
     await runCommand(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', `yamllint==${YAMLLINT_VERSION}`, `yamale==${YAMALE_VERSION}`]);
