@@ -32,7 +32,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD COLUMN IF NOT EXISTS kafka_topic TEXT,
       ADD COLUMN IF NOT EXISTS kafka_partition INTEGER,
       ADD COLUMN IF NOT EXISTS kafka_offset BIGINT`.execute(db);
-  if (await isHypertable(db)) {
+  // An empty table (a new database) is indexed at once: building concurrently would only wait for other
+  // transactions, which a single-connection server (PGlite) cannot even do.
+  if ((await isHypertable(db)) || (await isEmpty(db))) {
     await sql`
       CREATE UNIQUE INDEX IF NOT EXISTS ${sql.id(index)}
         ON todo_event_logs (kafka_topic, kafka_partition, kafka_offset, timestamp)`.execute(db);
@@ -51,6 +53,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       DROP COLUMN IF EXISTS kafka_topic,
       DROP COLUMN IF EXISTS kafka_partition,
       DROP COLUMN IF EXISTS kafka_offset`.execute(db);
+}
+
+async function isEmpty(db: Kysely<unknown>): Promise<boolean> {
+  const { rows } = await sql<{ empty: boolean }>`SELECT NOT EXISTS (SELECT 1 FROM todo_event_logs) AS empty`.execute(db);
+  return rows[0]?.empty === true;
 }
 
 async function isInvalid(db: Kysely<unknown>): Promise<boolean> {
