@@ -285,14 +285,22 @@ const latencyText = (l: LatencyStretch): string => `${l.p50.toFixed(0)} / ${l.p9
 
 function printTable(results: Results): void {
   const { writeRowsPerSecond: strategies, writeCost, throughput, floor, ratios, latency, long, longTimescaledb, readQueryMs, rollout } = results;
+  const strategyLines: [string, string][] = [
+    ['copy', 'ceiling: COPY, 1,000 rows/txn'],
+    ['copyBinary', 'binary COPY, 1,000 rows/txn'],
+    ['copyBinaryWithoutCoordinatesIndex', 'binary COPY without the coordinates index'],
+    ['consumerWritePath', 'the consumer\'s write path (offset + binary COPY)'],
+    ['unnest', 'unnest arrays, ON CONFLICT DO NOTHING'],
+    ['values', 'multi-row VALUES (Kysely .values)'],
+    ['rowByRow', 'floor: one INSERT per event (Go design)'],
+  ];
+  const ratioLine = (name: string, ratio: number | undefined, unit = ''): [string, string][] =>
+    ratio === undefined || Number.isNaN(ratio) ? [] : [[name, `${ratio.toFixed(unit === 'x' ? 1 : 2)}${unit}`]];
   const rowsOut: [string, string][] = [
-    ['ceiling: COPY, 1,000 rows/txn', `${Math.round(strategies.copy ?? 0)} rows/s`],
-    ['binary COPY, 1,000 rows/txn', `${Math.round(strategies.copyBinary ?? 0)} rows/s`],
-    ['binary COPY without the coordinates index', `${Math.round(strategies.copyBinaryWithoutCoordinatesIndex ?? 0)} rows/s`],
-    ['the consumer\'s write path (offset + binary COPY)', `${Math.round(strategies.consumerWritePath ?? 0)} rows/s`],
-    ['unnest arrays, ON CONFLICT DO NOTHING', `${Math.round(strategies.unnest ?? 0)} rows/s`],
-    ['multi-row VALUES (Kysely .values)', `${Math.round(strategies.values ?? 0)} rows/s`],
-    ['floor: one INSERT per event (Go design)', `${Math.round(strategies.rowByRow ?? 0)} rows/s`],
+    ...strategyLines.flatMap(([key, name]): [string, string][] => {
+      const rowsPerSecond = strategies[key];
+      return rowsPerSecond === undefined ? [] : [[name, `${Math.round(rowsPerSecond)} rows/s`]];
+    }),
     ...Object.entries(writeCost).map(([name, cost]): [string, string] => [
       `PostgreSQL per row: ${name}, WAL / execution`,
       `${cost.walBytesPerRow.toFixed(0)} B / ${cost.executionMsPerRow === null ? 'n/a (no pg_stat_statements)' : `${(cost.executionMsPerRow * 1000).toFixed(1)} µs`}`,
@@ -308,8 +316,8 @@ function printTable(results: Results): void {
           [`floor: fetch and parse only (kafkajs, no database), ${events} events`, `${Math.round(floor.eventsPerSecond)} events/s (${floor.seconds.toFixed(1)} s), peak RSS ${mb(floor.peakRssMb)} MB`],
           [`  CPU seconds per 1,000,000 events`, floor.cpuSecondsPerMillion.toFixed(1)],
         ] as [string, string][])),
-    ['1 replica / ceiling', ratios.throughputToCeiling?.toFixed(2) ?? 'n/a'],
-    ['1 replica / floor', `${ratios.throughputToFloor?.toFixed(1) ?? 'n/a'}x`],
+    ...ratioLine('1 replica / ceiling', ratios.throughputToCeiling),
+    ...ratioLine('1 replica / floor', ratios.throughputToFloor, 'x'),
     ...Object.values(latency).map((l): [string, string] => [
       `latency at ${l.targetPerSecond}/s for ${latencySeconds} s, p50/p95/p99`,
       `${l.p50.toFixed(0)} / ${l.p95.toFixed(0)} / ${l.p99.toFixed(0)} ms (achieved ${Math.round(l.achievedPerSecond)}/s)`,
