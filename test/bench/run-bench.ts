@@ -329,9 +329,9 @@ function printTable(results: Results): void {
             [`consumer, 1 replica, ${run.events} events, ${run.database}`, `${Math.round(run.eventsPerSecond)} events/s (${run.seconds.toFixed(1)} s; produced in ${run.produceSeconds.toFixed(1)} s), peak RSS ${run.peakRssMb.map(mb).join('/')} MB`],
             [`  per ${run.stepEvents} events, events/s`, run.stepEventsPerSecond.map((r) => Math.round(r)).join(' ')],
             [`  CPU seconds per 1,000,000 events`, run.cpuSecondsPerMillion.toFixed(1)],
+            ...(run === long ? ratioLine(`  ${long.events} / ${events} events throughput, PostgreSQL`, ratios.longToShort) : []),
           ],
     ),
-    ...(long === undefined ? [] : ([[`  ${long.events} / ${events} events throughput, PostgreSQL`, ratios.longToShort?.toFixed(2) ?? 'n/a']] as [string, string][])),
     ...Object.entries(readQueryMs).flatMap(([rows, timings]) =>
       Object.entries(timings).map(([name, t]): [string, string] => [`${name} on the ${rows}-event table, p50/p95`, `${t.p50Ms.toFixed(1)} / ${t.p95Ms.toFixed(1)} ms (${t.samples} calls)`]),
     ),
