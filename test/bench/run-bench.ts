@@ -294,8 +294,8 @@ function printTable(results: Results): void {
     ['values', 'multi-row VALUES (Kysely .values)'],
     ['rowByRow', 'floor: one INSERT per event (Go design)'],
   ];
-  const ratioLine = (name: string, ratio: number | undefined, unit = ''): [string, string][] =>
-    ratio === undefined || Number.isNaN(ratio) ? [] : [[name, `${ratio.toFixed(unit === 'x' ? 1 : 2)}${unit}`]];
+  const ratioLine = (name: string, ratio: number | undefined, format = (value: number) => value.toFixed(2)): [string, string][] =>
+    ratio === undefined || Number.isNaN(ratio) ? [] : [[name, format(ratio)]];
   const rowsOut: [string, string][] = [
     ...strategyLines.flatMap(([key, name]): [string, string][] => {
       const rowsPerSecond = strategies[key];
@@ -317,7 +317,7 @@ function printTable(results: Results): void {
           [`  CPU seconds per 1,000,000 events`, floor.cpuSecondsPerMillion.toFixed(1)],
         ] as [string, string][])),
     ...ratioLine('1 replica / ceiling', ratios.throughputToCeiling),
-    ...ratioLine('1 replica / floor', ratios.throughputToFloor, 'x'),
+    ...ratioLine('1 replica / floor', ratios.throughputToFloor, (ratio) => `${ratio.toFixed(1)}x`),
     ...Object.values(latency).map((l): [string, string] => [
       `latency at ${l.targetPerSecond}/s for ${latencySeconds} s, p50/p95/p99`,
       `${l.p50.toFixed(0)} / ${l.p95.toFixed(0)} / ${l.p99.toFixed(0)} ms (achieved ${Math.round(l.achievedPerSecond)}/s)`,
